@@ -55,6 +55,10 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
+    from mediebild.commands.common import eval_app, train_app
+
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(train_app, name="train")
 
 
 _register_commands()

@@ -46,3 +46,11 @@ def open_store(db: Path, *, read_only: bool = False, create: bool = False):
     from mediebild.data.store import Store
 
     return Store.open(db, read_only=read_only, create=create)
+
+
+# Sub-command groups that several modules fill: `mediebild eval TASK`, `mediebild train TASK`.
+eval_app = typer.Typer(
+    help="Evaluate the shipped models on held-out data; prints a table, or one JSON object with --json.",
+    no_args_is_help=True,
+)
+train_app = typer.Typer(help="Train (reproduce) the shipped model artefacts.", no_args_is_help=True)
