@@ -31,9 +31,8 @@ CREATE TABLE items (
     date_flag      VARCHAR,                 -- NULL, missing, unparseable, future
     raw            JSON
 );
-CREATE INDEX items_published ON items (published_at);
-CREATE INDEX items_source ON items (source_id);
-CREATE INDEX items_hash ON items (content_hash);
+-- No secondary indexes: DuckDB's zone maps serve range scans, and ART indexes on updated columns
+-- make upserts slower and fragile.
 
 CREATE SEQUENCE fetches_seq START 1;
 CREATE TABLE fetches (
@@ -53,12 +52,11 @@ CREATE TABLE fetches (
     problem       VARCHAR,                  -- the first error, one line, for people
     attempts      INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX fetches_source ON fetches (source_id, started_at);
 
 CREATE TABLE problems (
     fetch_id      BIGINT,
     source_id     VARCHAR NOT NULL,
-    at            TIMESTAMP NOT NULL,
+    recorded_at   TIMESTAMP NOT NULL,
     severity      VARCHAR NOT NULL,         -- error, warning
     code          VARCHAR NOT NULL,
     message       VARCHAR NOT NULL
@@ -78,4 +76,3 @@ CREATE TABLE digests (
     checksum      VARCHAR NOT NULL,         -- sha256 of body
     created_at    TIMESTAMP NOT NULL
 );
-CREATE INDEX digests_period ON digests (kind, period_start);

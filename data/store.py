@@ -1,0 +1,315 @@
+"""The store: one DuckDB file, numbered migrations, bulk upserts, one writer.
+
+Writes go through a Store opened read-write by one process (ingest, enrich, the demo, serve). Readers
+use `Store.open(path, read_only=True)` or Parquet snapshots. Every write that belongs together (a
+source's items, its fetch row, its problems and its new cursor) is one transaction, so a crash or a
+kill loses at most the source in flight and never leaves half of it behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from mediebild.errors import StoreError, UserError
+from mediebild.items import Item
+from mediebild.timeutil import as_utc, utcnow
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """DuckDB TIMESTAMP columns hold naive UTC."""
+    return None if value is None else as_utc(value).replace(tzinfo=None)
+
+
+def aware_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every bundled migration, in order."""
+    found = []
+    for entry in resources.files("mediebild.data").joinpath("migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise StoreError(f"two migrations share a number: {versions}")
+    return found
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    seen: int = 0
+
+
+class Store:
+    """A DuckDB database file holding everything mediebild knows."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False, create: bool = False, migrate: bool = True) -> "Store":
+        """Open the database; with `create`, make it (and run migrations) when missing.
+
+        Opening an existing file read-write applies pending migrations, so an upgraded mediebild
+        works on an old database without a separate step.
+        """
+        path = Path(path)
+        if path.exists() and path.is_dir():
+            raise UserError(f"--db {path} is a folder, not a database file")
+        if not path.exists():
+            if not create or read_only:
+                raise UserError(f"no database at {path}: run `mediebild init --db {path}` first")
+            if not path.parent.exists():
+                raise UserError(f"cannot create {path}: the folder {path.parent} does not exist")
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                raise StoreError(
+                    f"{path} is in use by another process (is `mediebild serve` or an ingest running?); "
+                    "stop it or read a snapshot"
+                ) from exc
+            raise StoreError(f"cannot open {path}: {message.splitlines()[0]}") from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+        store = cls(con, path, read_only)
+        if not read_only and migrate:
+            store.migrate()
+        return store
+
+    @classmethod
+    def memory(cls) -> "Store":
+        store = cls(duckdb.connect(":memory:"), Path(":memory:"), False)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def applied_migrations(self) -> list[int]:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        return [row[0] for row in self.con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction; return the versions applied."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+        )
+        done = set(self.applied_migrations())
+        applied = []
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            try:
+                with self.transaction():
+                    self.con.execute(sql)
+                    self.con.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, naive_utc(utcnow())]
+                    )
+            except duckdb.Error as exc:
+                raise StoreError(f"migration {version:04d}_{name} failed: {str(exc).splitlines()[0]}") from exc
+            applied.append(version)
+        return applied
+
+    def has_table(self, name: str) -> bool:
+        return bool(
+            self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- sources -------------------------------------------------------------------------------
+
+    def upsert_source(self, source, *, now: datetime | None = None) -> bool:
+        """Add or update a source (a monitors.base.SourceConfig); returns True when it is new."""
+        existed = self.con.execute("SELECT count(*) FROM sources WHERE id = ?", [source.id]).fetchone()[0]
+        self.con.execute(
+            """
+            INSERT INTO sources (id, monitor, url, name, item_kind, enabled, options, added_at)
+            VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET monitor = EXCLUDED.monitor, url = EXCLUDED.url, name = EXCLUDED.name,
+                item_kind = EXCLUDED.item_kind, options = EXCLUDED.options
+            """,
+            [source.id, source.monitor, source.url, source.name, source.item_kind,
+             json.dumps(source.options or {}), naive_utc(now or utcnow())],
+        )
+        return not existed
+
+    def sources(self, *, enabled_only: bool = True) -> list:
+        from mediebild.monitors.base import SourceConfig
+
+        sql = "SELECT id, monitor, url, name, item_kind, options FROM sources"
+        if enabled_only:
+            sql += " WHERE enabled"
+        rows = self.con.execute(sql + " ORDER BY id").fetchall()
+        return [SourceConfig(id=r[0], monitor=r[1], url=r[2], name=r[3], item_kind=r[4], options=json.loads(r[5] or "{}"))
+                for r in rows]
+
+    def source_ids_by_url(self) -> dict[str, str]:
+        return dict(self.con.execute("SELECT url, id FROM sources").fetchall())
+
+    def cursor(self, source_id: str) -> dict[str, Any]:
+        row = self.con.execute("SELECT cursor FROM sources WHERE id = ?", [source_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def set_enabled(self, source_id: str, enabled: bool) -> bool:
+        return bool(self.con.execute("UPDATE sources SET enabled = ? WHERE id = ? RETURNING id", [enabled, source_id]).fetchall())
+
+    def remove_source(self, source_id: str) -> bool:
+        return bool(self.con.execute("DELETE FROM sources WHERE id = ? RETURNING id", [source_id]).fetchall())
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def upsert_items(self, items: Iterable[Item]) -> UpsertCounts:
+        """Insert new items and update changed ones, in bulk (Arrow), keyed on item id.
+
+        An item seen again with the same content only gets its fetched_at moved; one whose title or
+        text changed (an updated article) gets the new content, updated_at and version + 1. The first
+        sighting (first_seen_at) never changes. Must run inside a transaction for atomicity with the
+        fetch row; it is idempotent on its own.
+        """
+        unique: dict[str, Item] = {}
+        for item in items:
+            unique[item.id] = item  # the last copy in a batch wins
+        if not unique:
+            return UpsertCounts()
+        batch = list(unique.values())
+        table = pa.table(
+            {
+                "id": [i.id for i in batch],
+                "source_id": [i.source for i in batch],
+                "kind": [i.kind for i in batch],
+                "url": [i.url for i in batch],
+                "title": [i.title for i in batch],
+                "text": [i.text for i in batch],
+                "author": [i.author for i in batch],
+                "published_at": pa.array([naive_utc(i.published_at) for i in batch], pa.timestamp("us")),
+                "fetched_at": pa.array([naive_utc(i.fetched_at) for i in batch], pa.timestamp("us")),
+                "lang": [i.lang for i in batch],
+                "content_hash": [i.content_hash for i in batch],
+                "date_flag": [i.date_flag for i in batch],
+                "raw": [json.dumps(i.raw, ensure_ascii=False, default=str) if i.raw else None for i in batch],
+            }
+        )
+        con = self.con
+        con.register("incoming_items", table)
+        try:
+            new, updated = con.execute(
+                """
+                SELECT count(*) FILTER (WHERE e.id IS NULL),
+                       count(*) FILTER (WHERE e.id IS NOT NULL AND e.content_hash <> n.content_hash)
+                FROM incoming_items n LEFT JOIN items e ON e.id = n.id
+                """
+            ).fetchone()
+            con.execute(
+                """
+                INSERT INTO items (id, source_id, kind, url, title, text, author, published_at, fetched_at,
+                                   first_seen_at, updated_at, version, lang, content_hash, date_flag, raw)
+                SELECT id, source_id, kind, url, title, text, author, published_at, fetched_at,
+                       fetched_at, NULL, 1, lang, content_hash, date_flag, raw::JSON
+                FROM incoming_items
+                ON CONFLICT (id) DO UPDATE SET
+                    fetched_at = EXCLUDED.fetched_at,
+                    updated_at = CASE WHEN items.content_hash <> EXCLUDED.content_hash THEN EXCLUDED.fetched_at
+                                      ELSE items.updated_at END,
+                    version = CASE WHEN items.content_hash <> EXCLUDED.content_hash THEN items.version + 1
+                                   ELSE items.version END,
+                    title = EXCLUDED.title,
+                    text = EXCLUDED.text,
+                    author = EXCLUDED.author,
+                    content_hash = EXCLUDED.content_hash,
+                    raw = EXCLUDED.raw
+                """
+            )
+        finally:
+            con.unregister("incoming_items")
+        return UpsertCounts(new=new, updated=updated, seen=len(batch) - new - updated)
+
+    def count(self, table: str) -> int:
+        if not re.fullmatch(r"[a-z_]+", table):
+            raise ValueError(table)
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    # -- fetches -------------------------------------------------------------------------------
+
+    def record_fetch(
+        self,
+        *,
+        source_id: str,
+        run_id: str | None,
+        started_at: datetime,
+        finished_at: datetime,
+        http_status: int | None,
+        size: int,
+        not_modified: bool,
+        items: list[Item],
+        problems: list,
+        ok: bool,
+        cursor: dict[str, Any] | None,
+        attempts: int = 1,
+    ) -> tuple[int, UpsertCounts]:
+        """Store one fetch of one source: its items, its fetch row, its problems and its new cursor, atomically."""
+        with self.transaction():
+            counts = self.upsert_items(items) if items else UpsertCounts()
+            first_error = next((p for p in problems if p.severity == "error"), None)
+            fetch_id = self.con.execute(
+                """
+                INSERT INTO fetches (run_id, source_id, started_at, finished_at, http_status, bytes, not_modified,
+                                     items_parsed, items_new, items_updated, items_seen, ok, problem, attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+                [run_id, source_id, naive_utc(started_at), naive_utc(finished_at), http_status, size, not_modified,
+                 len(items), counts.new, counts.updated, counts.seen, ok,
+                 f"{first_error.code}: {first_error.message}" if first_error else None, attempts],
+            ).fetchone()[0]
+            if problems:
+                self.con.executemany(
+                    "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
+                    [[fetch_id, source_id, naive_utc(finished_at), p.severity, p.code, p.message[:2000]] for p in problems],
+                )
+            if cursor is not None:
+                self.con.execute("UPDATE sources SET cursor = ? WHERE id = ?", [json.dumps(cursor), source_id])
+        return fetch_id, counts
