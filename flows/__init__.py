@@ -1,1 +1,26 @@
-"""placeholder"""
+"""Prefect flows: ingest, enrich, stories, digest, brief, and `serve()` of their schedules.
+
+Flows are thin: each task calls a plain function that is tested without Prefect. `configure_prefect`
+must run before prefect is first imported: it switches telemetry off (PREFECT_SERVER_ANALYTICS_ENABLED,
+DO_NOT_TRACK) and keeps PREFECT_HOME beside the data, unless the user set these. With no
+PREFECT_API_URL, Prefect starts one temporary local server per process; set PREFECT_API_URL to use a
+real Prefect server instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_prefect(db: Path | str | None = None) -> None:
+    """Environment defaults for Prefect; the user's own settings win."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if db is not None and "PREFECT_HOME" not in os.environ:
+        home = Path(db).resolve().parent / ".prefect"
+        os.environ["PREFECT_HOME"] = str(home)

@@ -1,0 +1,252 @@
+"""Ingest: one pass over every enabled source, each fetched on its own, stored as it arrives.
+
+The work is split so that each piece can be tested without Prefect:
+
+* `collect(source, cursor, now)` fetches and parses one source and never raises: failures become a
+  SourceOutcome with problems (`fetch_and_parse` is the same but lets transient errors escape, so
+  Prefect can retry them);
+* `store_outcome(store, outcome)` writes one source's items, fetch row, problems and cursor in one
+  transaction (a crash loses at most the source in flight; re-running stores nothing twice);
+* `ingest_pass(store, ...)` runs them over all sources with bounded concurrency, plainly;
+* `ingest_flow(db)` is the Prefect flow: one task per source, retries on transient errors only,
+  bounded concurrency (a thread pool), the store written from the flow as results arrive.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from mediebild.errors import ConfigError, SourceError
+from mediebild.monitors import monitor_for
+from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
+from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+from mediebild.timeutil import utcnow
+
+
+@dataclass
+class SourceOutcome:
+    source_id: str
+    started_at: datetime
+    finished_at: datetime
+    fetched: FetchResult | None = None
+    parsed: ParseResult | None = None
+    problems: list[Problem] = field(default_factory=list)
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        """The source answered and something was read (or it was unchanged)."""
+        if self.fetched is None:
+            return False
+        if self.fetched.not_modified:
+            return True
+        return not any(p.severity == "error" for p in self.problems) or bool(self.parsed and self.parsed.items)
+
+
+@dataclass
+class IngestSummary:
+    run_id: str
+    sources: int = 0
+    failed: list[str] = field(default_factory=list)
+    items_new: int = 0
+    items_updated: int = 0
+    items_seen: int = 0
+    per_source: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "sources": self.sources, "failed": self.failed, "items_new": self.items_new,
+            "items_updated": self.items_updated, "items_seen": self.items_seen, "per_source": self.per_source,
+        }
+
+
+def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+    """Fetch and parse one source; SourceError escapes (for retries), content problems do not."""
+    started = utcnow()
+    monitor = monitor_for(source.monitor, limits)
+    fetched = monitor.fetch(source, cursor, now=now)
+    if fetched.not_modified:
+        return SourceOutcome(source.id, started, utcnow(), fetched=fetched)
+    parsed = monitor.parse(source, fetched, now=now)
+    return SourceOutcome(source.id, started, utcnow(), fetched=fetched, parsed=parsed, problems=list(parsed.problems))
+
+
+def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, attempts: int = 1) -> SourceOutcome:
+    if isinstance(exc, SourceError):
+        problem = Problem(exc.code, str(exc))
+    elif isinstance(exc, ConfigError):
+        problem = Problem("config", str(exc))
+    else:
+        problem = Problem("internal", f"{type(exc).__name__}: {str(exc)[:300]}")
+    return SourceOutcome(source.id, started, utcnow(), problems=[problem], attempts=attempts)
+
+
+def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+    """fetch_and_parse that never raises: a failure is an outcome with a problem."""
+    started = utcnow()
+    try:
+        return fetch_and_parse(source, cursor, now, limits)
+    except Exception as exc:  # one source's failure, whatever it is, must not stop the others
+        return failed_outcome(source, exc, started)
+
+
+def store_outcome(store, outcome: SourceOutcome, *, run_id: str | None = None) -> dict[str, Any]:
+    """Write one source's outcome atomically; return a summary row."""
+    fetched, parsed = outcome.fetched, outcome.parsed
+    items = parsed.items if parsed else []
+    cursor = fetched.cursor if fetched is not None else None
+    _, counts = store.record_fetch(
+        source_id=outcome.source_id,
+        run_id=run_id,
+        started_at=outcome.started_at,
+        finished_at=outcome.finished_at,
+        http_status=fetched.status if fetched else None,
+        size=fetched.size if fetched else 0,
+        not_modified=bool(fetched and fetched.not_modified),
+        items=items,
+        problems=outcome.problems,
+        ok=outcome.ok,
+        cursor=cursor,
+        attempts=outcome.attempts,
+    )
+    first_error = next((p for p in outcome.problems if p.severity == "error"), None)
+    return {
+        "source": outcome.source_id, "ok": outcome.ok, "status": fetched.status if fetched else None,
+        "not_modified": bool(fetched and fetched.not_modified), "items": len(items), "new": counts.new,
+        "updated": counts.updated, "problem": f"{first_error.code}: {first_error.message}" if first_error else None,
+        "warnings": [p.code for p in outcome.problems if p.severity == "warning"],
+    }
+
+
+def _add(summary: IngestSummary, row: dict[str, Any]) -> None:
+    summary.per_source.append(row)
+    summary.items_new += row["new"]
+    summary.items_updated += row["updated"]
+    summary.items_seen += row["items"] - row["new"] - row["updated"]
+    if not row["ok"]:
+        summary.failed.append(row["source"])
+
+
+def ingest_pass(
+    store,
+    *,
+    now: datetime | None = None,
+    limits: HttpLimits = DEFAULT_LIMITS,
+    concurrency: int = 4,
+    sources: Iterable[SourceConfig] | None = None,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> IngestSummary:
+    """One pass over the sources without Prefect: threads fetch, this thread writes."""
+    now = now or utcnow()
+    sources = list(sources if sources is not None else store.sources())
+    summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(collect, s, store.cursor(s.id), now, limits) for s in sources]
+        for future in as_completed(futures):
+            row = store_outcome(store, future.result(), run_id=summary.run_id)
+            _add(summary, row)
+            if on_done:
+                on_done(row)
+    summary.per_source.sort(key=lambda r: r["source"])
+    return summary
+
+
+# -- Prefect -------------------------------------------------------------------------------------
+
+
+def _only_transient(task, task_run, state) -> bool:
+    """Retry condition: retry SourceErrors that say they are transient, nothing else."""
+    try:
+        state.result()
+    except SourceError as exc:
+        return exc.transient
+    except Exception:
+        return False
+    return False
+
+
+def _build_flow():
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    @task(
+        name="fetch-source",
+        task_run_name="fetch-{source.id}",
+        retries=2,
+        retry_delay_seconds=2,
+        retry_condition_fn=_only_transient,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+    )
+    def fetch_source(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits) -> SourceOutcome:
+        return fetch_and_parse(source, cursor, now, limits)
+
+    @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False, log_prints=False)
+    def ingest_flow(
+        db: str,
+        now: datetime | None = None,
+        retries: int = 2,
+        retry_delay_s: float = 2.0,
+        limits: HttpLimits = DEFAULT_LIMITS,
+    ) -> dict[str, Any]:
+        """One ingest pass over every enabled source of the database `db`."""
+        from prefect.futures import as_completed as prefect_completed
+
+        from mediebild.data.store import Store
+
+        when = now or utcnow()
+        store = Store.open(db)
+        try:
+            sources = store.sources()
+            summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+            task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
+            started = utcnow()
+            # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
+            futures = {task_fn.submit(s, store.cursor(s.id), when, limits): s for s in sources}
+            for future in prefect_completed(list(futures)):
+                source = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:
+                    attempts = 1 + (retries if isinstance(exc, SourceError) and exc.transient else 0)
+                    outcome = failed_outcome(source, exc, started, attempts)
+                _add(summary, store_outcome(store, outcome, run_id=summary.run_id))
+            summary.per_source.sort(key=lambda r: r["source"])
+            return summary.as_dict()
+        finally:
+            store.close()
+
+    return ingest_flow
+
+
+_FLOW = None
+
+
+def get_ingest_flow():
+    """The Prefect flow, built on first use (importing prefect costs seconds)."""
+    global _FLOW
+    if _FLOW is None:
+        _FLOW = _build_flow()
+    return _FLOW
+
+
+def run_ingest_flow(db: str, **kwargs: Any) -> IngestSummary:
+    """Run the flow (on Prefect's embedded server unless PREFECT_API_URL is set) and return its summary."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    concurrency = max(1, int(kwargs.pop("concurrency", 4)))
+    flow = get_ingest_flow().with_options(task_runner=ThreadPoolTaskRunner(max_workers=concurrency))
+    result = flow(db=str(db), **kwargs)
+    summary = IngestSummary(run_id=result["run_id"], sources=result["sources"], failed=result["failed"],
+                            items_new=result["items_new"], items_updated=result["items_updated"],
+                            items_seen=result["items_seen"], per_source=result["per_source"])
+    return summary

@@ -1,0 +1,121 @@
+"""`mediebild ingest` (one pass over all sources) and `mediebild serve` (the Prefect schedules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
+
+
+def print_summary(summary, *, title: str = "Inhämtning") -> None:
+    table = Table("källa", "status", "HTTP", "poster", "nya", "uppdaterade", "problem", title=title)
+    for row in summary.per_source:
+        status = "[green]OK[/]" if row["ok"] else "[red]FEL[/]"
+        if row["not_modified"]:
+            status = "[green]oförändrad[/]"
+        problem = row["problem"] or ", ".join(row["warnings"])
+        table.add_row(row["source"], status, str(row["status"] or "–"), str(row["items"]), str(row["new"]),
+                      str(row["updated"]), (problem or "")[:70])
+    console.print(table)
+    line = f"{summary.sources} källor, {summary.items_new} nya och {summary.items_updated} uppdaterade poster"
+    if summary.failed:
+        err_console.print(f"[red]{line}; {len(summary.failed)} källor misslyckades: {', '.join(summary.failed)}[/]")
+    else:
+        console.print(line)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ingest")
+    def ingest(
+        db: DbOption = Path("mediebild.duckdb"),
+        once: Annotated[bool, typer.Option("--once", help="One pass and exit (the default; `serve` repeats).")] = True,
+        engine: Annotated[str, typer.Option("--engine", help="prefect (a flow run) or plain (no Prefect, for scripts).")] = "prefect",
+        as_json: JsonOption = False,
+    ) -> None:
+        """One pass over every enabled source: fetch, parse, store. Exit 1 if some sources failed.
+
+        Examples:
+
+          mediebild ingest
+
+          mediebild ingest --engine plain --json
+        """
+        from mediebild.errors import UserError
+        from mediebild.monitors.http import HttpLimits
+        from mediebild.settings import load_settings
+
+        settings = load_settings()
+        cfg = settings.ingest
+        limits = HttpLimits(connect_timeout=cfg.connect_timeout_s, read_timeout=cfg.read_timeout_s,
+                            deadline=cfg.deadline_s, max_bytes=cfg.max_bytes)
+        with open_store(db) as store:
+            n = len(store.sources())
+        if n == 0:
+            raise UserError(f"no sources in {db}: add one with `mediebild sources add URL`")
+        if engine == "plain":
+            from mediebild.flows.ingest import ingest_pass
+
+            with open_store(db) as store:
+                summary = ingest_pass(store, limits=limits, concurrency=cfg.concurrency)
+        elif engine == "prefect":
+            from mediebild.flows import configure_prefect
+
+            configure_prefect(db)
+            from mediebild.flows.ingest import run_ingest_flow
+
+            with console.status("Hämtar källor (Prefect-flöde)…", spinner="dots") if not as_json else _null():
+                summary = run_ingest_flow(str(db), concurrency=cfg.concurrency, retries=cfg.retries,
+                                          retry_delay_s=cfg.retry_delay_s, limits=limits)
+        else:
+            raise UserError(f"unknown --engine {engine!r}: prefect or plain")
+        if as_json:
+            emit_json(summary.as_dict())
+        else:
+            print_summary(summary)
+        raise typer.Exit(summary.exit_code)
+
+    @app.command("serve")
+    def serve(
+        db: DbOption = Path("mediebild.duckdb"),
+        every: Annotated[int, typer.Option("--every", help="Minutes between ingest passes (default from mediebild.toml, 5).")] = 0,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the schedules and exit.")] = False,
+    ) -> None:
+        """Run the schedules with Prefect: ingest every few minutes, the digest at the top of every hour.
+
+        Runs until stopped (Ctrl-C). Uses Prefect's embedded server unless PREFECT_API_URL points at a real one.
+
+        Examples:
+
+          mediebild serve
+
+          mediebild serve --every 2 --db /srv/mediebild/incident.duckdb
+
+          PREFECT_API_URL=http://prefect.internal:4200/api mediebild serve
+        """
+        from mediebild.flows import configure_prefect
+        from mediebild.settings import load_settings
+
+        settings = load_settings()
+        minutes = every or settings.ingest.every_minutes
+        open_store(db, create=True).close()
+        configure_prefect(db)
+        from mediebild.flows.serve import build_deployments, serve_all
+
+        deployments = build_deployments(str(Path(db).resolve()), every_minutes=minutes, settings=settings)
+        for d in deployments:
+            console.print(f"schema: [bold]{d['name']}[/] – {d['schedule']}")
+        if dry_run:
+            return
+        serve_all(deployments)
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
