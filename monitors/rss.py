@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import warnings
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,6 +32,7 @@ MAX_TITLE_CHARS = 500
 
 _DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+warnings.filterwarnings("ignore", message="To avoid breaking existing software", category=DeprecationWarning)
 # feedparser replaces an undefined entity by nothing; keep it from pulling in a DTD over the network.
 feedparser.RESOLVE_RELATIVE_URIS = True
 feedparser.SANITIZE_HTML = True
