@@ -48,3 +48,12 @@ def db_path(tmp_path) -> Path:
     path = tmp_path / "test.duckdb"
     Store.open(path, create=True).close()
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (a temporary server and database) for the whole session: it costs seconds."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
