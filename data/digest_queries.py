@@ -1,0 +1,419 @@
+"""The reads that the hourly digest and the conference brief need, and the digests/sends tables.
+
+Every function takes a duckdb connection (`store.con`) and aware UTC datetimes, and returns plain
+dicts with aware UTC datetimes. Nothing here knows how a document looks. Tables written by later
+steps (enrichments, entities, stories) may be missing: each reader checks first and returns
+None or an empty list, so a digest works on a database with only items, sources, fetches and problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from mediebild.items import KINDS
+from mediebild.timeutil import as_utc, hours, utcnow
+
+Con = duckdb.DuckDBPyConnection
+
+# Entity labels that count as places and as organisations, whatever tag set the NER model uses.
+PLACE_LABELS = ("LOC", "GPE", "PLACE", "FAC")
+ORG_LABELS = ("ORG", "ORGANISATION", "ORGANIZATION")
+
+
+def _naive(value: datetime) -> datetime:
+    return as_utc(value).replace(tzinfo=None)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def _rows(con: Con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        record = dict(zip(names, row))
+        for key, value in record.items():
+            if isinstance(value, datetime):
+                record[key] = _aware(value)
+        out.append(record)
+    return out
+
+
+def table_exists(con: Con, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchone()[0]
+    )
+
+
+def columns(con: Con, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
+        ).fetchall()
+    }
+
+
+def has_relevance(con: Con) -> bool:
+    return table_exists(con, "enrichments") and "relevant" in columns(con, "enrichments")
+
+
+def _relevant_join(con: Con) -> tuple[str, str]:
+    """(join clause, condition) keeping items not known to be irrelevant; empty when no enrichment yet."""
+    if not has_relevance(con):
+        return "", "TRUE"
+    return "LEFT JOIN enrichments e ON e.item_id = i.id", "coalesce(e.relevant, TRUE)"
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def period_counts(con: Con, start: datetime, end: datetime) -> dict[str, Any]:
+    """Items published in [start, end): total, relevant (None before enrichment) and by kind."""
+    by_kind = dict.fromkeys(KINDS, 0)
+    for kind, n in con.execute(
+        "SELECT kind, count(*) FROM items WHERE published_at >= ? AND published_at < ? GROUP BY kind",
+        [_naive(start), _naive(end)],
+    ).fetchall():
+        by_kind[kind] = by_kind.get(kind, 0) + n
+    relevant = None
+    if has_relevance(con):
+        relevant = con.execute(
+            """SELECT count(*) FROM items i JOIN enrichments e ON e.item_id = i.id
+               WHERE i.published_at >= ? AND i.published_at < ? AND e.relevant""",
+            [_naive(start), _naive(end)],
+        ).fetchone()[0]
+    return {"items": sum(by_kind.values()), "relevant": relevant, "by_kind": by_kind}
+
+
+def volume_by_hour(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Items per hour and kind for every hour in [start, end), zero-filled."""
+    counts: dict[datetime, dict[str, int]] = {h: dict.fromkeys(KINDS, 0) for h in hours(start, end)}
+    for hour, kind, n in con.execute(
+        """SELECT date_trunc('hour', published_at) AS h, kind, count(*) FROM items
+           WHERE published_at >= ? AND published_at < ? GROUP BY h, kind""",
+        [_naive(start), _naive(end)],
+    ).fetchall():
+        slot = counts.setdefault(as_utc(hour), dict.fromkeys(KINDS, 0))
+        slot[kind] = slot.get(kind, 0) + n
+    return [{"hour": h, **counts[h]} for h in sorted(counts)]
+
+
+def items_per_source(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    return _rows(
+        con,
+        """SELECT i.source_id AS source_id, coalesce(max(s.name), i.source_id) AS name, max(i.kind) AS kind,
+                  count(*) AS items
+           FROM items i LEFT JOIN sources s ON s.id = i.source_id
+           WHERE i.published_at >= ? AND i.published_at < ?
+           GROUP BY i.source_id ORDER BY items DESC, name""",
+        [_naive(start), _naive(end)],
+    )
+
+
+def newest_items(con: Con, start: datetime, end: datetime, *, limit: int = 15, kind: str | None = None) -> list[dict[str, Any]]:
+    """The newest items of the period (relevant ones once enrichment exists)."""
+    join, cond = _relevant_join(con)
+    params: list[Any] = [_naive(start), _naive(end)]
+    kind_cond = ""
+    if kind:
+        kind_cond = "AND i.kind = ?"
+        params.append(kind)
+    params.append(limit)
+    return _rows(
+        con,
+        f"""SELECT i.id, i.title, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
+                   i.published_at, i.text, i.author
+            FROM items i LEFT JOIN sources s ON s.id = i.source_id {join}
+            WHERE i.published_at >= ? AND i.published_at < ? AND {cond} {kind_cond}
+            ORDER BY i.published_at DESC, i.id LIMIT ?""",
+        params,
+    )
+
+
+def official_statements(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Official notices of the period (police, authorities), to be quoted verbatim."""
+    return newest_items(con, start, end, limit=limit, kind="official")
+
+
+def copy_groups(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Groups of items sharing a content hash (agency copies): a rough 'top stories' before clustering exists."""
+    join, cond = _relevant_join(con)
+    return _rows(
+        con,
+        f"""SELECT i.content_hash AS id, arg_min(i.title, i.published_at) AS headline,
+                   arg_min(i.url, i.published_at) AS url, min(i.published_at) AS first_seen,
+                   max(i.published_at) AS last_seen, count(*) AS n_items,
+                   count(DISTINCT i.source_id) AS n_outlets, list(i.id ORDER BY i.published_at) AS item_ids
+            FROM items i {join}
+            WHERE i.published_at >= ? AND i.published_at < ? AND {cond}
+            GROUP BY i.content_hash HAVING count(*) > 1
+            ORDER BY n_outlets DESC, n_items DESC, first_seen LIMIT ?""",
+        [_naive(start), _naive(end), limit],
+    )
+
+
+def item_ids(con: Con, start: datetime, end: datetime) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT id FROM items WHERE published_at >= ? AND published_at < ? ORDER BY published_at, id",
+        [_naive(start), _naive(end)],
+    ).fetchall()]
+
+
+# -- source health ------------------------------------------------------------------------------
+
+
+def failing_sources(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Sources whose fetches failed in [start, end), and enabled sources not fetched at all then.
+
+    Silence is only reported when some fetch ran in the period (otherwise nothing ran: said elsewhere).
+    """
+    failed = _rows(
+        con,
+        """SELECT f.source_id, coalesce(max(s.name), f.source_id) AS name,
+                  count(*) FILTER (WHERE NOT f.ok) AS failures, count(*) AS fetches,
+                  arg_max(f.problem, f.finished_at) FILTER (WHERE NOT f.ok) AS problem,
+                  max(f.finished_at) FILTER (WHERE NOT f.ok) AS last_failure,
+                  'failed' AS status
+           FROM fetches f LEFT JOIN sources s ON s.id = f.source_id
+           WHERE f.started_at >= ? AND f.started_at < ?
+           GROUP BY f.source_id HAVING count(*) FILTER (WHERE NOT f.ok) > 0
+           ORDER BY failures DESC, name""",
+        [_naive(start), _naive(end)],
+    )
+    ran = con.execute(
+        "SELECT count(*) FROM fetches WHERE started_at >= ? AND started_at < ?", [_naive(start), _naive(end)]
+    ).fetchone()[0]
+    if ran:
+        failed += _rows(
+            con,
+            """SELECT s.id AS source_id, s.name, 0 AS failures, 0 AS fetches, NULL AS problem,
+                      NULL::TIMESTAMP AS last_failure, 'not_fetched' AS status
+               FROM sources s WHERE s.enabled AND NOT EXISTS (
+                   SELECT 1 FROM fetches f WHERE f.source_id = s.id AND f.started_at >= ? AND f.started_at < ?)
+               ORDER BY s.name""",
+            [_naive(start), _naive(end)],
+        )
+    return failed
+
+
+def fetch_summary(con: Con, start: datetime, end: datetime) -> dict[str, int]:
+    ok, bad, sources = con.execute(
+        """SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok), count(DISTINCT source_id)
+           FROM fetches WHERE started_at >= ? AND started_at < ?""",
+        [_naive(start), _naive(end)],
+    ).fetchone()
+    return {"ok": ok or 0, "failed": bad or 0, "sources": sources or 0}
+
+
+# -- enrichment (present once the enrichment step has run) ---------------------------------------
+
+
+def info_type_counts(con: Con, start: datetime, end: datetime, *, examples: int = 3) -> list[dict[str, Any]]:
+    """Relevant items per information type (caution and advice, affected people, ...), with examples."""
+    if not (table_exists(con, "enrichments") and "info_type" in columns(con, "enrichments")):
+        return []
+    return _rows(
+        con,
+        """SELECT e.info_type AS info_type, count(*) AS items,
+                  list({'id': i.id, 'title': i.title, 'url': i.url, 'source': i.source_id}
+                       ORDER BY i.published_at DESC)[1:?] AS examples
+           FROM items i JOIN enrichments e ON e.item_id = i.id
+           WHERE i.published_at >= ? AND i.published_at < ? AND coalesce(e.relevant, TRUE)
+                 AND e.info_type IS NOT NULL
+           GROUP BY e.info_type ORDER BY items DESC""",
+        [examples, _naive(start), _naive(end)],
+    )
+
+
+def top_entities(con: Con, start: datetime, end: datetime, labels: tuple[str, ...], *, limit: int = 10) -> list[dict[str, Any]]:
+    """Most-named entities with one of `labels` among the period's items (distinct items per name)."""
+    if not table_exists(con, "entities"):
+        return []
+    has_norm = "norm_id" in columns(con, "entities")
+    key = "coalesce(n.norm_id, n.text)" if has_norm else "n.text"
+    placeholders = ", ".join("?" for _ in labels)
+    return _rows(
+        con,
+        f"""SELECT mode(n.text) AS text, max(n.label) AS label, count(DISTINCT n.item_id) AS items
+            FROM entities n JOIN items i ON i.id = n.item_id
+            WHERE i.published_at >= ? AND i.published_at < ? AND upper(n.label) IN ({placeholders})
+            GROUP BY {key} ORDER BY items DESC, text LIMIT ?""",
+        [_naive(start), _naive(end), *[label.upper() for label in labels], limit],
+    )
+
+
+# -- stories and alerts (present once the stories step has landed) -------------------------------
+
+
+def stories_ran(con: Con) -> bool:
+    """True once the stories step has looked at items (its tables exist and are not empty)."""
+    if not (table_exists(con, "stories") and table_exists(con, "story_seen")):
+        return False
+    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM story_seen LIMIT 1)").fetchone()[0])
+
+
+def stories(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]] | None:
+    """Stories active in the period, or None when the stories step has not run (or is not installed)."""
+    try:
+        from mediebild.data.stories import list_stories
+    except ImportError:
+        return None
+    if not stories_ran(con):
+        return None
+    return list_stories(con, since=as_utc(start), until=as_utc(end), limit=limit)
+
+
+def alerts(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]] | None:
+    """Alerts of the period. An alert is raised at the end of the hour that spiked, so (start, end]."""
+    try:
+        from mediebild.data.stories import list_alerts
+    except ImportError:
+        return None
+    if not stories_ran(con):
+        return None
+    tick = timedelta(microseconds=1)
+    return list_alerts(con, since=as_utc(start) + tick, until=as_utc(end) + tick)
+
+
+# -- digests table ------------------------------------------------------------------------------
+
+
+def next_version(con: Con, *, kind: str, period_start: datetime, period_end: datetime, lang: str, fmt: str) -> int:
+    row = con.execute(
+        """SELECT max(version) FROM digests
+           WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ? AND format = ?""",
+        [kind, _naive(period_start), _naive(period_end), lang, fmt],
+    ).fetchone()
+    return (row[0] or 0) + 1
+
+
+def insert_digest(
+    con: Con,
+    *,
+    id: str,
+    kind: str,
+    period_start: datetime,
+    period_end: datetime,
+    lang: str,
+    fmt: str,
+    version: int,
+    body: bytes,
+    item_ids: list[str],
+    story_ids: list[str],
+    created_at: datetime | None = None,
+) -> str:
+    """Store one rendered document; returns its sha256 checksum. Ids are never overwritten."""
+    checksum = hashlib.sha256(body).hexdigest()
+    con.execute(
+        """INSERT INTO digests (id, kind, period_start, period_end, lang, format, version, body, item_ids,
+                                story_ids, checksum, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [id, kind, _naive(period_start), _naive(period_end), lang, fmt, version, body, item_ids, story_ids,
+         checksum, _naive(created_at or utcnow())],
+    )
+    return checksum
+
+
+_DIGEST_META = """id, kind, period_start, period_end, lang, format, version, octet_length(body) AS bytes,
+                  len(item_ids) AS n_items, len(story_ids) AS n_stories, checksum, created_at"""
+
+
+def list_digests(con: Con, *, kind: str | None = None, lang: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    conds, params = ["TRUE"], []
+    if kind:
+        conds.append("kind = ?")
+        params.append(kind)
+    if lang:
+        conds.append("lang = ?")
+        params.append(lang)
+    params.append(limit)
+    return _rows(
+        con,
+        f"SELECT {_DIGEST_META} FROM digests WHERE {' AND '.join(conds)} "
+        "ORDER BY period_end DESC, created_at DESC, id LIMIT ?",
+        params,
+    )
+
+
+def get_digest(con: Con, digest_id: str, *, with_body: bool = True) -> dict[str, Any] | None:
+    extra = ", body, item_ids, story_ids" if with_body else ""
+    found = _rows(con, f"SELECT {_DIGEST_META}{extra} FROM digests WHERE id = ?", [digest_id])
+    return found[0] if found else None
+
+
+def previous_document(con: Con, *, kind: str, lang: str, before: datetime) -> dict[str, Any] | None:
+    """The latest stored document of this kind and language whose period ended at or before `before`."""
+    found = _rows(
+        con,
+        f"""SELECT {_DIGEST_META} FROM digests WHERE kind = ? AND lang = ? AND period_end <= ?
+            ORDER BY period_end DESC, created_at DESC LIMIT 1""",
+        [kind, lang, _naive(before)],
+    )
+    return found[0] if found else None
+
+
+# -- sends table --------------------------------------------------------------------------------
+
+
+def delivered_key(*, kind: str, period_start: datetime, lang: str, channel: str, recipient: str) -> str:
+    return f"{kind}|{_naive(period_start).isoformat()}|{lang}|{channel}|{recipient}"
+
+
+def already_delivered(con: Con, *, kind: str, period_start: datetime, lang: str, channel: str, recipient: str) -> bool:
+    key = delivered_key(kind=kind, period_start=period_start, lang=lang, channel=channel, recipient=recipient)
+    return bool(con.execute("SELECT count(*) FROM sends WHERE delivered_key = ?", [key]).fetchone()[0])
+
+
+def record_send(
+    con: Con,
+    *,
+    digest_id: str,
+    kind: str,
+    period_start: datetime,
+    period_end: datetime,
+    lang: str,
+    channel: str,
+    recipient: str,
+    status: str,
+    attempts: int,
+    error: str | None = None,
+    sent_at: datetime | None = None,
+) -> int:
+    """Insert one send row; a delivered row carries the unique key that forbids a second delivery."""
+    key = (
+        delivered_key(kind=kind, period_start=period_start, lang=lang, channel=channel, recipient=recipient)
+        if status == "delivered"
+        else None
+    )
+    return con.execute(
+        """INSERT INTO sends (digest_id, kind, period_start, period_end, lang, channel, recipient, status,
+                              attempts, error, sent_at, delivered_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        [digest_id, kind, _naive(period_start), _naive(period_end), lang, channel, recipient, status, attempts,
+         (error or None) and error[:1000], _naive(sent_at or utcnow()), key],
+    ).fetchone()[0]
+
+
+def list_sends(con: Con, *, digest_ids: list[str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    if digest_ids is not None:
+        return _rows(
+            con,
+            "SELECT * EXCLUDE (delivered_key) FROM sends WHERE list_contains(?, digest_id) ORDER BY id LIMIT ?",
+            [digest_ids, limit],
+        )
+    return _rows(con, "SELECT * EXCLUDE (delivered_key) FROM sends ORDER BY id DESC LIMIT ?", [limit])
+
+
+def window_before(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The window of the same length just before [start, end)."""
+    length: timedelta = as_utc(end) - as_utc(start)
+    return as_utc(start) - length, as_utc(start)

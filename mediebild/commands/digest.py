@@ -1,0 +1,195 @@
+"""`mediebild digest`, `mediebild brief` and `mediebild digests list|show|export`: the documents people read."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
+from mediebild.errors import UserError
+from mediebild.timeutil import STOCKHOLM, fmt_local, parse_hour, utcnow
+
+FormatOption = Annotated[str, typer.Option("--format", help="Comma-separated: html, md, pdf, json.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the document: sv or en.")]
+OutOption = Annotated[Optional[Path], typer.Option("--out", help="Also write the documents to this folder.")]
+SendOption = Annotated[bool, typer.Option("--send", help="Deliver as configured in [send] of mediebild.toml.")]
+
+digests_app = typer.Typer(
+    help=(
+        "Stored digests and briefs.\n\n"
+        "Examples:\n\n"
+        "  mediebild digests list\n\n"
+        "  mediebild digests show digest-2016-03-22T08-sv-html-v1 --json\n\n"
+        "  mediebild digests export digest-2016-03-22T08-sv-pdf-v1 --out ut/"
+    ),
+    no_args_is_help=True,
+)
+
+
+def parse_time(text: str) -> datetime:
+    """A point in time: `YYYY-MM-DDTHH[:MM]`, Stockholm time unless an offset is given."""
+    try:
+        value = datetime.fromisoformat(text if len(text) > 13 else text + ":00")
+    except ValueError:
+        raise UserError(f"not a time: {text!r} (expected YYYY-MM-DDTHH or YYYY-MM-DDTHH:MM)") from None
+    return (value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value).astimezone(STOCKHOLM)
+
+
+def _report(run, as_json: bool) -> None:
+    if as_json:
+        emit_json({"documents": run.documents, "sends": [s.__dict__ for s in run.sends]})
+    else:
+        for doc in run.documents:
+            where = f"  {doc['path']}" if doc["path"] else ""
+            typer.echo(f"{doc['id']}  {doc['bytes']:>9,} bytes{where}")
+        for s in run.sends:
+            line = f"{s.channel} {s.recipient}: {s.status}"
+            if s.error:
+                line += f" ({s.attempts} attempts: {s.error})"
+            (err_console if s.status == "failed" else console).print(line, markup=False)
+    if run.send_failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
+        "digest",
+        help=(
+            "Render the hourly media digest, store it in the database, optionally write and send it.\n\n"
+            "The hour is Stockholm time; the default is the last complete hour.\n\n"
+            "Examples:\n\n"
+            "  mediebild digest --out ut/\n\n"
+            "  mediebild digest --hour 2016-03-22T09 --lang en --format html,pdf --out ut/\n\n"
+            "  mediebild digest --send          # to the folder, e-mail and webhooks in mediebild.toml"
+        ),
+    )
+    def digest_command(
+        db: DbOption = Path("mediebild.duckdb"),
+        hour: Annotated[Optional[str], typer.Option("--hour", help="YYYY-MM-DDTHH, Stockholm time.")] = None,
+        lang: LangOpt = "sv",
+        formats: FormatOption = "html,md,pdf,json",
+        out: OutOption = None,
+        send: SendOption = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.flows.digest import last_complete_hour, produce_digest
+
+        start, end = (parse_hour(hour), parse_hour(hour) + timedelta(hours=1)) if hour else last_complete_hour()
+        with open_store(db) as store:
+            run = produce_digest(store, period_start=start, period_end=end, lang=lang, formats=formats,
+                                 out_dir=out, send=send)
+        _report(run, as_json)
+
+    @app.command(
+        "brief",
+        help=(
+            "Render the one-page monitoring brief for the coordination conference.\n\n"
+            "It covers the time since the last brief (or the last six hours) up to now.\n\n"
+            "Examples:\n\n"
+            "  mediebild brief --out ut/\n\n"
+            "  mediebild brief --since 2016-03-22T08 --format pdf --out ut/\n\n"
+            "  mediebild brief --lang en --send"
+        ),
+    )
+    def brief_command(
+        db: DbOption = Path("mediebild.duckdb"),
+        since: Annotated[Optional[str], typer.Option("--since", help="Start, YYYY-MM-DDTHH[:MM] Stockholm time.")] = None,
+        until: Annotated[Optional[str], typer.Option("--until", help="End (default now), YYYY-MM-DDTHH[:MM].")] = None,
+        lang: LangOpt = "sv",
+        formats: FormatOption = "html,md,pdf,json",
+        out: OutOption = None,
+        send: SendOption = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.flows.digest import produce_brief
+
+        end = parse_time(until) if until else utcnow()
+        with open_store(db) as store:
+            run = produce_brief(store, until=end, since=parse_time(since) if since else None, lang=lang,
+                                formats=formats, out_dir=out, send=send, now=end if until else None)
+        _report(run, as_json)
+
+    @digests_app.command("list", help="List stored documents, newest first.\n\nExample:\n\n  mediebild digests list --kind brief --json")
+    def list_command(
+        db: DbOption = Path("mediebild.duckdb"),
+        kind: Annotated[Optional[str], typer.Option("--kind", help="digest or brief.")] = None,
+        limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.data.digest_queries import list_digests
+
+        if kind not in (None, "digest", "brief"):
+            raise UserError(f"--kind must be digest or brief, not {kind!r}")
+        with open_store(db, read_only=True) as store:
+            rows = list_digests(store.con, kind=kind, limit=limit)
+        if as_json:
+            emit_json(rows)
+            return
+        if not rows:
+            console.print("No documents stored yet: run `mediebild digest`.")
+            return
+        table = Table("period (Stockholm)", "bytes", "items", "created")
+        table.add_column("id", no_wrap=True)
+        for r in rows:
+            table.add_row(f"{fmt_local(r['period_start'])}–{fmt_local(r['period_end'], '%H:%M')}",
+                          f"{r['bytes']:,}", str(r["n_items"] or 0), fmt_local(r["created_at"]), r["id"])
+        console.print(table)
+
+    @digests_app.command("show", help="Show one stored document's record (and its text with --body).\n\nExample:\n\n  mediebild digests show digest-2016-03-22T08-sv-md-v1 --body")
+    def show_command(
+        digest_id: Annotated[str, typer.Argument(help="Document id, from `mediebild digests list`.")],
+        db: DbOption = Path("mediebild.duckdb"),
+        body: Annotated[bool, typer.Option("--body", help="Print the document itself (text formats).")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.data.digest_queries import get_digest, list_sends
+
+        with open_store(db, read_only=True) as store:
+            record = get_digest(store.con, digest_id)
+            if record is None:
+                raise UserError(f"no document {digest_id!r}: see `mediebild digests list`")
+            sends = list_sends(store.con, digest_ids=[digest_id])
+        content = bytes(record.pop("body"))
+        if as_json:
+            record["sends"] = sends
+            if body and record["format"] != "pdf":
+                record["body"] = content.decode("utf-8")
+            emit_json(record)
+            return
+        if body:
+            if record["format"] == "pdf":
+                raise UserError("a PDF cannot be shown as text: use `mediebild digests export`")
+            typer.echo(content.decode("utf-8"))
+            return
+        for key in ("id", "kind", "format", "lang", "version", "bytes", "n_items", "n_stories", "checksum"):
+            console.print(f"[bold]{key}[/bold]: {record[key]}")
+        console.print(f"[bold]period[/bold]: {fmt_local(record['period_start'])} – {fmt_local(record['period_end'])} (Stockholm)")
+        console.print(f"[bold]created[/bold]: {fmt_local(record['created_at'])}")
+        for s in sends:
+            console.print(f"[bold]sent[/bold]: {s['channel']} {s['recipient']} {s['status']} ({s['attempts']} attempts) "
+                          f"{s['error'] or ''}", markup=False)
+
+    @digests_app.command("export", help="Write one stored document to a folder.\n\nExample:\n\n  mediebild digests export digest-2016-03-22T08-sv-pdf-v1 --out ut/")
+    def export_command(
+        digest_id: Annotated[str, typer.Argument(help="Document id, from `mediebild digests list`.")],
+        db: DbOption = Path("mediebild.duckdb"),
+        out: Annotated[Path, typer.Option("--out", help="Folder to write to.")] = Path("."),
+    ) -> None:
+        from mediebild.data.digest_queries import get_digest
+        from mediebild.reports.render import EXTENSIONS
+        from mediebild.reports.send import write_atomic
+
+        with open_store(db, read_only=True) as store:
+            record = get_digest(store.con, digest_id)
+        if record is None:
+            raise UserError(f"no document {digest_id!r}: see `mediebild digests list`")
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} is a file, not a folder")
+        path = write_atomic(out / f"{digest_id}.{EXTENSIONS[record['format']]}", bytes(record["body"]))
+        console.print(str(path), markup=False)
+
+    app.add_typer(digests_app, name="digests")

@@ -1,0 +1,146 @@
+"""The hourly media digest: what the information officers read every hour.
+
+`build_digest(con, period_start=..., period_end=...)` gathers the data of one period from the store
+(through `mediebild.data.digest_queries`) into one plain dict, the same for every format: headline
+figures against the previous hour, volume per hour and kind, top stories, what is new since the last
+digest, official statements verbatim, rumours with why, alerts, what the public asks and needs, the
+most-named places and organisations, items per source, the newest items and the sources that failed.
+Parts whose pipeline step has not run yet are None (the templates say so) rather than missing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mediebild.data import digest_queries as q
+from mediebild.errors import UserError
+from mediebild.items import KINDS
+from mediebild.reports.texts import check_lang, fmt_period, label
+from mediebild.timeutil import as_utc, utcnow
+
+SCHEMA = "mediebild.digest/1"
+VOLUME_HOURS = 12  # hours of history in the volume chart, ending with the period
+
+
+def trim_leading_quiet_hours(volume: list[dict[str, Any]], keep: int = 3) -> list[dict[str, Any]]:
+    """Drop the all-zero hours before the first item, keeping at least the last `keep` hours."""
+    for index, row in enumerate(volume):
+        if any(row.get(k) for k in KINDS):
+            return volume[min(index, max(len(volume) - keep, 0)):]
+    return volume[-keep:]
+
+
+def _delta(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"items": current["items"] - previous["items"]}
+    if current["relevant"] is not None and previous["relevant"] is not None:
+        out["relevant"] = current["relevant"] - previous["relevant"]
+    else:
+        out["relevant"] = None
+    out["by_kind"] = {k: current["by_kind"].get(k, 0) - previous["by_kind"].get(k, 0) for k in KINDS}
+    return out
+
+
+def _top_shares(shares: dict[str, float] | None, lang: str, n: int = 3) -> list[dict[str, Any]]:
+    if not shares:
+        return []
+    ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return [{"label": k, "name": label(k, lang), "share": round(float(v), 3)} for k, v in ranked]
+
+
+def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
+    """One shape for templates, whether the story comes from clustering or from a group of copies."""
+    tone = _top_shares(story.get("tone"), lang, 1)
+    return {
+        "id": str(story.get("id")),
+        "headline": story.get("headline") or "",
+        "url": story.get("url"),
+        "first_seen": story.get("first_seen"),
+        "last_seen": story.get("last_seen"),
+        "n_items": int(story.get("n_items") or 0),
+        "n_outlets": int(story.get("n_outlets") or 0),
+        "n_copies": int(story.get("n_copies") if story.get("n_copies") is not None else story.get("n_items") or 0),
+        "growth_per_hour": story.get("growth_per_hour"),
+        "categories": _top_shares(story.get("categories"), lang),
+        "tone": tone[0] if tone else None,
+        "is_new": bool(story.get("is_new")),
+        "rumour": bool(story.get("rumour")),
+        "rumour_reasons": [str(r) for r in story.get("rumour_reasons") or []],
+        "places": [str(p) for p in (story.get("places") or [])][:5],
+        "item_ids": [str(i) for i in story.get("item_ids") or []],
+    }
+
+
+def gather_stories(con, start: datetime, end: datetime, lang: str, *, limit: int = 8) -> tuple[str, list[dict[str, Any]]]:
+    """('stories', clustered stories) when the stories step exists, else ('copies', groups of copies)."""
+    found = q.stories(con, start, end, limit=limit)
+    if found is not None:
+        return "stories", [normalise_story(s, lang) for s in found]
+    return "copies", [normalise_story(g, lang) for g in q.copy_groups(con, start, end, limit=limit)]
+
+
+def _alerts(con, start: datetime, end: datetime, lang: str) -> list[dict[str, Any]] | None:
+    found = q.alerts(con, start, end)
+    if found is None:
+        return None
+    return [{**a, "kind_name": label(a.get("kind"), lang)} for a in found]
+
+
+def build_digest(
+    con,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    lang: str = "sv",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything the hourly digest shows for [period_start, period_end), as one plain dict."""
+    check_lang(lang)
+    start, end = as_utc(period_start), as_utc(period_end)
+    if end <= start:
+        raise UserError(f"empty period: {start.isoformat()} .. {end.isoformat()}")
+    prev_start, prev_end = q.window_before(start, end)
+    current = q.period_counts(con, start, end)
+    previous = q.period_counts(con, prev_start, prev_end)
+
+    source_kind, top = gather_stories(con, start, end, lang)
+    last = q.previous_document(con, kind="digest", lang=lang, before=start)
+    new_since = last["period_end"] if last else start
+    new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
+    rumours = [s for s in top if s["rumour"]] if source_kind == "stories" else None
+
+    needs = [
+        {**row, "name": label(row["info_type"], lang)}
+        for row in q.info_type_counts(con, start, end)
+        if row["info_type"] and "not_" not in str(row["info_type"]).lower()
+    ]
+    has_entities = q.table_exists(con, "entities")
+    volume_start = end - timedelta(hours=max(VOLUME_HOURS, int((end - start).total_seconds() // 3600)))
+    stored_ids = q.item_ids(con, start, end)
+    return {
+        "schema": SCHEMA,
+        "kind": "digest",
+        "lang": lang,
+        "period": {"start": start, "end": end, "label": fmt_period(start, end, lang)},
+        "previous_period": {"start": prev_start, "end": prev_end},
+        "generated_at": as_utc(now or utcnow()),
+        "empty": current["items"] == 0,
+        "figures": {"current": current, "previous": previous, "delta": _delta(current, previous)},
+        "volume": trim_leading_quiet_hours(q.volume_by_hour(con, volume_start, end)),
+        "stories_from": source_kind,
+        "top_stories": top,
+        "new_since": new_since,
+        "new_stories": new_stories,
+        "official": q.official_statements(con, start, end),
+        "rumours": rumours,
+        "alerts": _alerts(con, start, end, lang),
+        "needs": needs if q.has_relevance(con) or needs else None,
+        "places": q.top_entities(con, start, end, q.PLACE_LABELS) if has_entities else None,
+        "organisations": q.top_entities(con, start, end, q.ORG_LABELS) if has_entities else None,
+        "per_source": q.items_per_source(con, start, end),
+        "newest": q.newest_items(con, start, end, limit=15),
+        "failing": q.failing_sources(con, start, end),
+        "fetches": q.fetch_summary(con, start, end),
+        "item_ids": stored_ids,
+        "story_ids": [s["id"] for s in top] if source_kind == "stories" else [],
+    }
