@@ -67,7 +67,9 @@ _register_commands()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; MediebildError becomes one line on stderr and its exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)  # click returns typer.Exit's code here
+        if isinstance(result, int):
+            return result
     except MediebildError as exc:
         sys.stderr.write(f"mediebild: error: {exc}\n")
         return exc.exit_code
@@ -76,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         sys.stderr.write("mediebild: aborted\n")
         return 130
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # usage errors (bad option, missing argument) arrive here in non-standalone mode; typer may
+        # carry its own copy of click, so recognise them by shape rather than by class
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             return exc.exit_code
         raise
