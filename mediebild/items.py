@@ -107,6 +107,8 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|p|li)\b[^>]*>", re.IGNORECASE)
+# control and format characters (C0/C1 but tab and newline, zero-width, bidi overrides, BOM)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200c-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
@@ -123,7 +125,7 @@ def strip_html(value: str | None) -> str:
     text = _TAG.sub(" ", text)
     text = html.unescape(text)
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
     text = _NEWLINES.sub("\n", text)
     return text.strip()

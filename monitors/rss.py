@@ -68,7 +68,7 @@ def _feedparser_entries(body: bytes, fetched: FetchResult) -> tuple[dict[str, An
     if headers:  # feedparser takes any response_headers as HTTP and flags a missing content-type as bozo
         headers["content-location"] = fetched.url
     try:
-        parsed = feedparser.parse(body, response_headers=headers or None, sanitize_html=True, resolve_relative_uris=True)
+        parsed = feedparser.parse(body, response_headers=headers or None, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser promises not to raise; keep that promise for it
         return {}, [], [Problem("parser_crash", f"feedparser failed: {type(exc).__name__}: {str(exc)[:200]}")]
     feed = parsed.get("feed", {}) or {}
