@@ -62,8 +62,15 @@ def columns(con: Con, table: str) -> set[str]:
     }
 
 
+def enrichment_ran(con: Con) -> bool:
+    """True once the enrichment step has written something (its tables exist from migration 0002 on)."""
+    if not table_exists(con, "enrichments"):
+        return False
+    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM enrichments LIMIT 1)").fetchone()[0])
+
+
 def has_relevance(con: Con) -> bool:
-    return table_exists(con, "enrichments") and "relevant" in columns(con, "enrichments")
+    return enrichment_ran(con) and "relevant" in columns(con, "enrichments")
 
 
 def _relevant_join(con: Con) -> tuple[str, str]:
@@ -219,7 +226,7 @@ def fetch_summary(con: Con, start: datetime, end: datetime) -> dict[str, int]:
 
 def info_type_counts(con: Con, start: datetime, end: datetime, *, examples: int = 3) -> list[dict[str, Any]]:
     """Relevant items per information type (caution and advice, affected people, ...), with examples."""
-    if not (table_exists(con, "enrichments") and "info_type" in columns(con, "enrichments")):
+    if not (enrichment_ran(con) and "info_type" in columns(con, "enrichments")):
         return []
     return _rows(
         con,

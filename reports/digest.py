@@ -114,7 +114,7 @@ def build_digest(
         for row in q.info_type_counts(con, start, end)
         if row["info_type"] and "not_" not in str(row["info_type"]).lower()
     ]
-    has_entities = q.table_exists(con, "entities")
+    has_entities = q.enrichment_ran(con) and q.table_exists(con, "entities")
     volume_start = end - timedelta(hours=max(VOLUME_HOURS, int((end - start).total_seconds() // 3600)))
     stored_ids = q.item_ids(con, start, end)
     return {
@@ -134,7 +134,7 @@ def build_digest(
         "official": q.official_statements(con, start, end),
         "rumours": rumours,
         "alerts": _alerts(con, start, end, lang),
-        "needs": needs if q.has_relevance(con) or needs else None,
+        "needs": needs if q.enrichment_ran(con) else None,
         "places": q.top_entities(con, start, end, q.PLACE_LABELS) if has_entities else None,
         "organisations": q.top_entities(con, start, end, q.ORG_LABELS) if has_entities else None,
         "per_source": q.items_per_source(con, start, end),
