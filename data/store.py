@@ -206,9 +206,9 @@ class Store:
     def upsert_items(self, items: Iterable[Item]) -> UpsertCounts:
         """Insert new items and update changed ones, in bulk (Arrow), keyed on item id.
 
-        An item seen again with the same content only gets its fetched_at moved; one whose title or
-        text changed (an updated article) gets the new content, updated_at and version + 1. The first
-        sighting (first_seen_at) never changes. Must run inside a transaction for atomicity with the
+        An item seen again with the same content is left alone (nothing is written for it); one whose
+        title or text changed (an updated article) gets the new content, fetched_at = updated_at = this
+        fetch, and version + 1. The first sighting (first_seen_at) never changes. Must run inside a transaction for atomicity with the
         fetch row; it is idempotent on its own.
         """
         unique: dict[str, Item] = {}
@@ -243,27 +243,27 @@ class Store:
                        count(*) FILTER (WHERE e.id IS NOT NULL AND e.content_hash <> n.content_hash)
                 FROM incoming_items n LEFT JOIN items e ON e.id = n.id
                 """
-            ).fetchone()
-            con.execute(
-                """
-                INSERT INTO items (id, source_id, kind, url, title, text, author, published_at, fetched_at,
-                                   first_seen_at, updated_at, version, lang, content_hash, date_flag, raw)
-                SELECT id, source_id, kind, url, title, text, author, published_at, fetched_at,
-                       fetched_at, NULL, 1, lang, content_hash, date_flag, raw::JSON
-                FROM incoming_items
-                ON CONFLICT (id) DO UPDATE SET
-                    fetched_at = EXCLUDED.fetched_at,
-                    updated_at = CASE WHEN items.content_hash <> EXCLUDED.content_hash THEN EXCLUDED.fetched_at
-                                      ELSE items.updated_at END,
-                    version = CASE WHEN items.content_hash <> EXCLUDED.content_hash THEN items.version + 1
-                                   ELSE items.version END,
-                    title = EXCLUDED.title,
-                    text = EXCLUDED.text,
-                    author = EXCLUDED.author,
-                    content_hash = EXCLUDED.content_hash,
-                    raw = EXCLUDED.raw
-                """
-            )
+            ).fetchall()[0]  # fetchall: an unfinished result would block unregister() in DuckDB 2
+            if new:
+                con.execute(
+                    """
+                    INSERT INTO items (id, source_id, kind, url, title, text, author, published_at, fetched_at,
+                                       first_seen_at, updated_at, version, lang, content_hash, date_flag, raw)
+                    SELECT n.id, n.source_id, n.kind, n.url, n.title, n.text, n.author, n.published_at, n.fetched_at,
+                           n.fetched_at, NULL, 1, n.lang, n.content_hash, n.date_flag, n.raw::JSON
+                    FROM incoming_items n ANTI JOIN items e ON e.id = n.id
+                    """
+                )
+            if updated:
+                con.execute(
+                    """
+                    UPDATE items SET fetched_at = n.fetched_at, updated_at = n.fetched_at, version = items.version + 1,
+                                     title = n.title, text = n.text, author = n.author,
+                                     content_hash = n.content_hash, raw = n.raw::JSON
+                    FROM incoming_items n
+                    WHERE items.id = n.id AND items.content_hash <> n.content_hash
+                    """
+                )
         finally:
             con.unregister("incoming_items")
         return UpsertCounts(new=new, updated=updated, seen=len(batch) - new - updated)

@@ -22,7 +22,7 @@ CREATE TABLE items (
     text           VARCHAR NOT NULL,
     author         VARCHAR,
     published_at   TIMESTAMP NOT NULL,      -- trusted date: the fetch time when the feed's was missing/future
-    fetched_at     TIMESTAMP NOT NULL,      -- last fetch that saw it
+    fetched_at     TIMESTAMP NOT NULL,      -- the fetch that stored the current version
     first_seen_at  TIMESTAMP NOT NULL,      -- first fetch that saw it; never changes
     updated_at     TIMESTAMP,               -- last time title or text changed
     version        INTEGER NOT NULL DEFAULT 1,  -- bumped when the source updates the article
