@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediebild.errors import ConfigError
 from mediebild.items import canonical_url, strip_html
@@ -47,7 +48,8 @@ STANCES = frozenset({"spread", "deny"})
 KINDS = frozenset({"editorial", "social", "official"})
 FORMATS = frozenset({"rss", "atom", "json"})
 WIRE_FEED = "nyhetsbyran-tn"  # the news agency whose stories other papers print
-WIRE_BYLINE = " (TN)"  # papers append the agency's byline to a wire copy: the "small edit"
+WIRE_BYLINE = " (TN)"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # papers append the agency's byline to a wire copy: the "small edit"
 
 _ITEM_FIELDS = {
     "key", "at", "title", "text", "author", "lang", "story", "info", "stance", "topic", "hard",
@@ -171,14 +173,26 @@ class Scenario:
     profile_path: Path
     _by_url: dict[str, ScenarioItem] = field(default_factory=dict, repr=False)
     _by_id: dict[str, ScenarioItem] = field(default_factory=dict, repr=False)
+    _by_relative: dict[str, ScenarioItem] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_url = {item.url: item for item in self.items}
         self._by_id = {item.id: item for item in self.items}
+        self._by_relative = {item.link: item for item in self.items if item.link.startswith("/")}
 
     def truth_by_url(self, url: str | None, base: str | None = None) -> ScenarioItem | None:
-        """Ground truth by link (tracking parameters are dropped; a relative link needs its feed's `base`)."""
-        return self._by_url.get(canonical_url(url, base) or "")
+        """Ground truth by link (tracking parameters are dropped; a relative link needs its feed's `base`).
+
+        A relative link that a parser resolved against the replay server's own address
+        (http://127.0.0.1:PORT/nyheter/123) instead of the channel link is recognised too.
+        """
+        canonical = canonical_url(url, base) or ""
+        found = self._by_url.get(canonical)
+        if found is None and canonical:
+            parts = urlsplit(canonical)
+            if parts.hostname in _LOOPBACK:
+                found = self._by_relative.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return found
 
     def item(self, item_id: str) -> ScenarioItem:
         return self._by_id[item_id]

@@ -49,7 +49,7 @@ class ReplayServer:
         if self._httpd is None:
             self._httpd = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
             self._httpd.daemon_threads = True
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="mediebild-replay", daemon=True)
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="mediebild-replay", daemon=True)
             self._thread.start()
         return self
 
