@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
 import threading
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -47,8 +48,7 @@ class ReplayServer:
 
     def start(self) -> ReplayServer:
         if self._httpd is None:
-            self._httpd = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-            self._httpd.daemon_threads = True
+            self._httpd = _QuietServer((self._host, self._port), _handler_for(self))
             self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="mediebild-replay", daemon=True)
             self._thread.start()
         return self
@@ -153,6 +153,17 @@ class ReplayServer:
             f"  <head><title>{escape(self.scenario.name)}</title></head>\n  <body>\n{outlines}\n  </body>\n</opml>\n"
         )
         return document.encode("utf-8")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that does not print a traceback when a client hangs up on it."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def _not_modified(headers: dict[str, str], etag: str, modified: datetime) -> bool:

@@ -64,6 +64,10 @@ def test_dates_missing_unparseable_and_future(sc, documents):
     paper = {entry.id.rsplit(":", 1)[-1]: entry for entry in feedparser.parse(documents["stockholms-dagblad"][0]).entries}
     future = paper["sd-27"]
     assert future.published_parsed.tm_mday == 25
+    local = {entry.id.rsplit(":", 1)[-1]: entry for entry in feedparser.parse(documents["sodertorns-tidning"][0]).entries}
+    assert "published" not in local["st-15"]  # an RSS item without pubDate
+    business = {entry.id.rsplit(":", 1)[-1]: entry for entry in feedparser.parse(documents["ekonomibladet"][0]).entries}
+    assert business["eb-13"].published.startswith("tisdag") and business["eb-13"].get("published_parsed") is None
     roslag = json.loads(documents["roslagsposten"][0])
     assert any("date_published" not in record for record in roslag["items"])
 
