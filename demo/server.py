@@ -186,6 +186,7 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "mediebild-replay/1.0"
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes; don't wait on delayed ACKs
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._answer(with_body=True)
