@@ -163,11 +163,14 @@ def build_brief(
     if end <= start:
         raise UserError(f"--since must be before the end of the brief ({start.isoformat()} >= {end.isoformat()})")
     prev_start, prev_end = q.window_before(start, end)
-    current = q.period_counts(con, start, end)
     previous = q.period_counts(con, prev_start, prev_end)
-    source_kind, narratives = gather_stories(con, start, end, lang, limit=5)
+    with q.PeriodItems(con, start, end) as period:
+        current = period.counts()
+        source_kind, narratives = gather_stories(con, period, lang, limit=5)
+        needs = [{**row, "name": label(row["info_type"], lang)} for row in period.info_types()]
+        official = period.newest(limit=5, kind="official")
+        item_ids = period.item_ids()
     new_since = last_brief["period_end"] if last_brief else start
-    needs = [{**row, "name": label(row["info_type"], lang)} for row in q.info_type_counts(con, start, end)]
     data: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "brief",
@@ -183,10 +186,10 @@ def build_brief(
         "narratives": narratives,
         "new_narratives": [s for s in narratives if s["first_seen"] and as_utc(s["first_seen"]) >= new_since],
         "rumours": [s for s in narratives if s["rumour"]] if source_kind == "stories" else None,
-        "official": q.official_statements(con, start, end, limit=5),
+        "official": official,
         "needs": needs,
         "failing": q.failing_sources(con, start, end),
-        "item_ids": q.item_ids(con, start, end),
+        "item_ids": item_ids,
         "story_ids": [s["id"] for s in narratives] if source_kind == "stories" else [],
     }
     data["now_lines"] = _five_lines(data, lang)

@@ -71,12 +71,12 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def gather_stories(con, start: datetime, end: datetime, lang: str, *, limit: int = 8) -> tuple[str, list[dict[str, Any]]]:
-    """('stories', clustered stories) when the stories step exists, else ('copies', groups of copies)."""
-    found = q.stories(con, start, end, limit=limit)
+def gather_stories(con, period: q.PeriodItems, lang: str, *, limit: int = 8) -> tuple[str, list[dict[str, Any]]]:
+    """('stories', clustered stories) once the stories step has run, else ('copies', groups of copies)."""
+    found = q.stories(con, period.start, period.end, limit=limit)
     if found is not None:
         return "stories", [normalise_story(s, lang) for s in found]
-    return "copies", [normalise_story(g, lang) for g in q.copy_groups(con, start, end, limit=limit)]
+    return "copies", [normalise_story(g, lang) for g in period.copy_groups(limit=limit)]
 
 
 def _alerts(con, start: datetime, end: datetime, lang: str) -> list[dict[str, Any]] | None:
@@ -100,23 +100,25 @@ def build_digest(
     if end <= start:
         raise UserError(f"empty period: {start.isoformat()} .. {end.isoformat()}")
     prev_start, prev_end = q.window_before(start, end)
-    current = q.period_counts(con, start, end)
     previous = q.period_counts(con, prev_start, prev_end)
-
-    source_kind, top = gather_stories(con, start, end, lang)
+    with q.PeriodItems(con, start, end) as period:
+        current = period.counts()
+        source_kind, top = gather_stories(con, period, lang)
+        needs = [{**row, "name": label(row["info_type"], lang)} for row in period.info_types()
+                 if row["info_type"] and "not_" not in str(row["info_type"]).lower()]
+        has_entities = period.enriched and q.table_exists(con, "entities")
+        places = period.top_entities(q.PLACE_LABELS) if has_entities else None
+        organisations = period.top_entities(q.ORG_LABELS) if has_entities else None
+        per_source = period.per_source()
+        newest = period.newest(limit=15)
+        official = period.newest(limit=10, kind="official")
+        stored_ids = period.item_ids()
+        enriched = period.enriched
     last = q.previous_document(con, kind="digest", lang=lang, before=start)
     new_since = last["period_end"] if last else start
     new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
     rumours = [s for s in top if s["rumour"]] if source_kind == "stories" else None
-
-    needs = [
-        {**row, "name": label(row["info_type"], lang)}
-        for row in q.info_type_counts(con, start, end)
-        if row["info_type"] and "not_" not in str(row["info_type"]).lower()
-    ]
-    has_entities = q.enrichment_ran(con) and q.table_exists(con, "entities")
     volume_start = end - timedelta(hours=max(VOLUME_HOURS, int((end - start).total_seconds() // 3600)))
-    stored_ids = q.item_ids(con, start, end)
     return {
         "schema": SCHEMA,
         "kind": "digest",
@@ -131,14 +133,14 @@ def build_digest(
         "top_stories": top,
         "new_since": new_since,
         "new_stories": new_stories,
-        "official": q.official_statements(con, start, end),
+        "official": official,
         "rumours": rumours,
         "alerts": _alerts(con, start, end, lang),
-        "needs": needs if q.enrichment_ran(con) else None,
-        "places": q.top_entities(con, start, end, q.PLACE_LABELS) if has_entities else None,
-        "organisations": q.top_entities(con, start, end, q.ORG_LABELS) if has_entities else None,
-        "per_source": q.items_per_source(con, start, end),
-        "newest": q.newest_items(con, start, end, limit=15),
+        "needs": needs if enriched else None,
+        "places": places,
+        "organisations": organisations,
+        "per_source": per_source,
+        "newest": newest,
         "failing": q.failing_sources(con, start, end),
         "fetches": q.fetch_summary(con, start, end),
         "item_ids": stored_ids,
