@@ -1,6 +1,8 @@
-"""`mediebild serve`: the Prefect schedules (ingest every few minutes, the digest at the top of the hour).
+"""`mediebild serve`: the Prefect schedules, served from this process.
 
-Served with Prefect's `serve()` in this process. To scale out, point PREFECT_API_URL at a Prefect
+Ingest every few minutes; the hourly digest just after the top of every hour; the conference brief
+before the conference times in `[brief] conference_times` of mediebild.toml. With no PREFECT_API_URL
+Prefect runs a temporary server inside this process. To scale out, point PREFECT_API_URL at a Prefect
 server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
 shared catalog (DuckLake or Postgres-backed), see README.
 """
@@ -8,39 +10,40 @@ shared catalog (DuckLake or Postgres-backed), see README.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 
-def build_deployments(db: str, *, every_minutes: int, settings=None) -> list[dict[str, Any]]:
-    """Deployment descriptions: name, schedule text, and a factory for Prefect's RunnerDeployment."""
+def describe(db: str, *, every_minutes: int, raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """(deployment name, schedule in words) for people, without importing Prefect."""
+    found = [("mediebild-ingest", f"var {every_minutes}:e minut")]
+    found.append(("hourly-digest", "en minut över varje hel timme (Europe/Stockholm)"))
+    times = ((raw or {}).get("brief") or {}).get("conference_times") or []
+    if times:
+        found.append(("conference-brief", "före konferenserna " + ", ".join(map(str, times))))
+    return found
+
+
+def build_deployments(db: str, *, every_minutes: int, settings=None, out_dir: Path | None = None) -> list:
+    """Prefect RunnerDeployments for `prefect.serve`."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from mediebild.flows.digest import deployments as digest_deployments
+    from mediebild.flows.ingest import get_ingest_flow
+
     cfg = settings.ingest if settings is not None else None
-    deployments: list[dict[str, Any]] = []
-
-    def ingest_deployment():
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        from mediebild.flows.ingest import get_ingest_flow
-
-        flow = get_ingest_flow()
-        if cfg is not None:
-            flow = flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=cfg.concurrency))
-        params = {"db": db}
-        if cfg is not None:
-            params.update(retries=cfg.retries, retry_delay_s=cfg.retry_delay_s)
-        return flow.to_deployment(name="mediebild-ingest", interval=timedelta(minutes=every_minutes), parameters=params)
-
-    deployments.append({"name": "mediebild-ingest", "schedule": f"var {every_minutes}:e minut", "build": ingest_deployment})
-    try:
-        from mediebild.flows.digest import digest_deployment
-    except ImportError:
-        digest_deployment = None
-    if digest_deployment is not None:
-        deployments.append({"name": "mediebild-digest", "schedule": "varje hel timme (Europe/Stockholm)",
-                            "build": lambda: digest_deployment(db)})
-    return deployments
+    flow = get_ingest_flow()
+    params: dict[str, Any] = {"db": db}
+    if cfg is not None:
+        flow = flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=cfg.concurrency))
+        params.update(retries=cfg.retries, retry_delay_s=cfg.retry_delay_s)
+    ingest = flow.to_deployment(name="mediebild-ingest", interval=timedelta(minutes=every_minutes), parameters=params)
+    lang = settings.lang if settings is not None else "sv"
+    raw = settings.raw if settings is not None else None
+    return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw)]
 
 
-def serve_all(deployments: list[dict[str, Any]]) -> None:
+def serve_all(deployments: list) -> None:
     from prefect import serve
 
-    serve(*[d["build"]() for d in deployments])
+    serve(*deployments)

@@ -64,9 +64,10 @@ def _feedparser_entries(body: bytes, fetched: FetchResult) -> tuple[dict[str, An
     problems: list[Problem] = []
     body, defused = defuse_xml(body)
     problems += defused
+    # No content-location: a relative <link> must resolve against the channel's own link (the site), not
+    # against wherever the feed happens to be served from; _normalise does that. xml:base still applies.
+    # feedparser takes any response_headers as HTTP and flags a missing content-type as bozo.
     headers = {k.lower(): v for k, v in fetched.headers.items() if k.lower() in ("content-type", "content-language")}
-    if headers:  # feedparser takes any response_headers as HTTP and flags a missing content-type as bozo
-        headers["content-location"] = fetched.url
     try:
         parsed = feedparser.parse(body, response_headers=headers or None, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser promises not to raise; keep that promise for it

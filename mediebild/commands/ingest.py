@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -82,35 +82,36 @@ def register(app: typer.Typer) -> None:
     def serve(
         db: DbOption = Path("mediebild.duckdb"),
         every: Annotated[int, typer.Option("--every", help="Minutes between ingest passes (default from mediebild.toml, 5).")] = 0,
+        out: Annotated[Optional[Path], typer.Option("--out", help="Folder the hourly digests are written to.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the schedules and exit.")] = False,
     ) -> None:
-        """Run the schedules with Prefect: ingest every few minutes, the digest at the top of every hour.
+        """Run the schedules with Prefect: ingest every few minutes, the digest every hour, briefs before conferences.
 
         Runs until stopped (Ctrl-C). Uses Prefect's embedded server unless PREFECT_API_URL points at a real one.
 
         Examples:
 
-          mediebild serve
+          mediebild serve --out digests/
 
           mediebild serve --every 2 --db /srv/mediebild/incident.duckdb
 
           PREFECT_API_URL=http://prefect.internal:4200/api mediebild serve
         """
         from mediebild.flows import configure_prefect
+        from mediebild.flows.serve import build_deployments, describe, serve_all
         from mediebild.settings import load_settings
 
         settings = load_settings()
         minutes = every or settings.ingest.every_minutes
         open_store(db, create=True).close()
-        configure_prefect(db)
-        from mediebild.flows.serve import build_deployments, serve_all
-
-        deployments = build_deployments(str(Path(db).resolve()), every_minutes=minutes, settings=settings)
-        for d in deployments:
-            console.print(f"schema: [bold]{d['name']}[/] – {d['schedule']}")
+        db_abs = str(Path(db).resolve())
+        for name, schedule in describe(db_abs, every_minutes=minutes, raw=settings.raw):
+            console.print(f"schema: [bold]{name}[/] – {schedule}")
         if dry_run:
             return
-        serve_all(deployments)
+        configure_prefect(db)
+        serve_all(build_deployments(db_abs, every_minutes=minutes, settings=settings,
+                                    out_dir=out.resolve() if out else None))
 
 
 class _null:
