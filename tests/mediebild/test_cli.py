@@ -148,3 +148,9 @@ def test_bad_config_file(db_path, tmp_path, monkeypatch, capsys):
 def test_console_script_runs():
     done = subprocess.run([sys.executable, "-m", "mediebild.cli", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("mediebild ")
+
+
+def test_serve_dry_run_lists_the_schedules(tmp_path, capsys):
+    code, out, _ = run(["serve", "--dry-run", "--every", "3", "--db", str(tmp_path / "serve.duckdb")], capsys)
+    assert code == 0
+    assert "mediebild-ingest" in out and "var 3:e minut" in out and "hourly-digest" in out
