@@ -70,8 +70,14 @@ def enrichment_ran(con: Con) -> bool:
     return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM enrichments LIMIT 1)").fetchone()[0])
 
 
+def _any(con: Con, sql: str) -> bool:
+    return bool(con.execute(f"SELECT count(*) FROM ({sql} LIMIT 1)").fetchone()[0])
+
+
 def has_relevance(con: Con) -> bool:
-    return enrichment_ran(con) and "relevant" in columns(con, "enrichments")
+    """True once enrichment has judged the relevance of some item."""
+    return enrichment_ran(con) and "relevant" in columns(con, "enrichments") and _any(
+        con, "SELECT 1 FROM enrichments WHERE relevant IS NOT NULL")
 
 
 class PeriodItems:
@@ -86,6 +92,10 @@ class PeriodItems:
         self.con, self.start, self.end = con, as_utc(start), as_utc(end)
         self.table = f"digest_period_{uuid.uuid4().hex[:12]}"
         self.enriched = enrichment_ran(con)
+        have = columns(con, "enrichments") if self.enriched else set()
+        # a label counts only once some item has it: enrichment may run before its classifiers exist
+        self.relevance_known = "relevant" in have and _any(con, "SELECT 1 FROM enrichments WHERE relevant IS NOT NULL")
+        self.info_known = "info_type" in have and _any(con, "SELECT 1 FROM enrichments WHERE info_type IS NOT NULL")
 
     def __enter__(self) -> "PeriodItems":
         have = columns(self.con, "enrichments") if self.enriched else set()
@@ -115,7 +125,7 @@ class PeriodItems:
         ).fetchall():
             by_kind[kind] = by_kind.get(kind, 0) + n
             relevant += rel
-        return {"items": sum(by_kind.values()), "relevant": relevant if self.enriched else None, "by_kind": by_kind}
+        return {"items": sum(by_kind.values()), "relevant": relevant if self.relevance_known else None, "by_kind": by_kind}
 
     def per_source(self) -> list[dict[str, Any]]:
         return _rows(
@@ -152,7 +162,7 @@ class PeriodItems:
 
     def info_types(self, *, examples: int = 3) -> list[dict[str, Any]]:
         """Relevant items per information type (caution and advice, affected people, ...), with examples."""
-        if not self.enriched:
+        if not self.info_known:
             return []
         return _rows(
             self.con,

@@ -56,8 +56,8 @@ def _five_lines(d: dict[str, Any], lang: str) -> list[str]:
     top = d["narratives"][0] if d["narratives"] else None
     if top:
         lines.append(
-            (f"Mest spritt: \u201d{top['headline']}\u201d hos {top['n_outlets']} källor." if sv
-             else f"Most widely carried: \u201c{top['headline']}\u201d at {top['n_outlets']} outlets.")
+            (f"Mest spritt: \u201d{top['headline']}\u201d hos {_n(top['n_outlets'], lang, 'källa', 'källor')}." if sv
+             else f"Most widely carried: \u201c{top['headline']}\u201d at {_n(top['n_outlets'], lang, 'outlet', 'outlets')}.")
         )
     else:
         lines.append("Ingen nyhet sprids hos flera källor ännu." if sv else "No news is carried by several outlets yet.")

@@ -113,7 +113,7 @@ def build_digest(
         newest = period.newest(limit=15)
         official = period.newest(limit=10, kind="official")
         stored_ids = period.item_ids()
-        enriched = period.enriched
+        info_known = period.info_known
     last = q.previous_document(con, kind="digest", lang=lang, before=start)
     new_since = last["period_end"] if last else start
     new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
@@ -136,7 +136,7 @@ def build_digest(
         "official": official,
         "rumours": rumours,
         "alerts": _alerts(con, start, end, lang),
-        "needs": needs if enriched else None,
+        "needs": needs if info_known else None,
         "places": places,
         "organisations": organisations,
         "per_source": per_source,

@@ -108,6 +108,9 @@ def _common_filters(env: Environment, lang: str) -> None:
     env.filters["label"] = lambda v: texts.label(v, lang)
     env.filters["safe_url"] = safe_url
     env.filters["growth"] = lambda v: "" if v is None else f"{float(v):+.1f}"
+    words = texts.phrases(lang)
+    env.filters["outlets"] = lambda n: f"{n} {words['outlet'] if n == 1 else words['outlets']}"
+    env.filters["copies"] = lambda n: f"{n} {words['copy'] if n == 1 else words['copies']}"
 
 
 @lru_cache(maxsize=4)
