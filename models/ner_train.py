@@ -1,0 +1,222 @@
+"""Train the Swedish NER artefact (models/artifacts/ner_sv/) from the Webbnyheter 2012 corpus.
+
+The corpus (../shared/data/swedish/ner-webbnyheter2012/train_corpus.txt, CC BY 4.0) is token-level IO:
+one `token<whitespace>tag` per line, a blank line between sentences, the outside tag is the digit `0`,
+separators are a mix of TAB and space, and one line is malformed (a lone token). `read_conll` copes with all
+of that. Adjacent tokens with the same tag become one entity span for spaCy.
+
+The split is fixed and documented so the dev score is reproducible: sentences are numbered in file order
+(0-based, after dropping empty ones); the last `DEV_FRACTION` of them (a contiguous block, so sentences of one
+article stay together) is the held-out dev set that is never trained on. Of the rest, every
+`VALIDATION_EVERY`-th sentence is a validation slice that spaCy's trainer uses to pick its best checkpoint;
+the remainder is trained on. Training is spaCy's own (`spacy.cli.train`) with a small CNN tok2vec and no
+vectors, on one thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediebild.errors import UserError
+
+OUTSIDE = "O"
+LABELS = ("PER", "ORG", "LOC", "MISC")
+DEV_FRACTION = 0.15
+VALIDATION_EVERY = 10
+SEED = 2012
+ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "ner_sv"
+CORPUS_RELATIVE = Path("swedish") / "ner-webbnyheter2012" / "train_corpus.txt"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    tokens: list[str]
+    tags: list[str]
+
+
+def shared_data_dir() -> Path:
+    """../shared/data relative to the repository root, or $MEDIEBILD_SHARED_DATA."""
+    env = os.environ.get("MEDIEBILD_SHARED_DATA")
+    if env:
+        return Path(env)
+    repo_root = Path(__file__).resolve().parent.parent
+    return (repo_root / ".." / "shared" / "data").resolve()
+
+
+def default_corpus() -> Path:
+    return shared_data_dir() / CORPUS_RELATIVE
+
+
+def normalise_tag(tag: str) -> str:
+    """`0`/`O` -> O; B-/I- prefixes dropped (the corpus is IO, but accept BIO files too)."""
+    tag = tag.strip()
+    if tag in ("0", "O", "", "_"):
+        return OUTSIDE
+    if len(tag) > 2 and tag[1] == "-" and tag[0] in "BIES":
+        tag = tag[2:]
+    return tag.upper()
+
+
+def read_conll(path: Path) -> list[Sentence]:
+    """Sentences of a Webbnyheter-format file; lines without a tag are skipped."""
+    if not path.is_file():
+        raise UserError(f"no such CoNLL file: {path}")
+    sentences: list[Sentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.split()
+            if not fields:
+                if tokens:
+                    sentences.append(Sentence(tokens, tags))
+                    tokens, tags = [], []
+                continue
+            if len(fields) < 2:
+                continue  # the one malformed line: a token with no tag
+            tokens.append(fields[0])
+            tags.append(normalise_tag(fields[-1]))
+    if tokens:
+        sentences.append(Sentence(tokens, tags))
+    return sentences
+
+
+def split_corpus(sentences: list[Sentence]) -> tuple[list[Sentence], list[Sentence], list[Sentence]]:
+    """(train, validation, dev): dev is the last DEV_FRACTION of sentences, validation every 10th of the rest."""
+    n_dev = int(round(len(sentences) * DEV_FRACTION))
+    head, dev = sentences[: len(sentences) - n_dev], sentences[len(sentences) - n_dev :]
+    validation = [s for i, s in enumerate(head) if i % VALIDATION_EVERY == VALIDATION_EVERY - 1]
+    train = [s for i, s in enumerate(head) if i % VALIDATION_EVERY != VALIDATION_EVERY - 1]
+    return train, validation, dev
+
+
+def split_description(n_sentences: int) -> dict:
+    n_dev = int(round(n_sentences * DEV_FRACTION))
+    first_dev = n_sentences - n_dev
+    return {
+        "sentences": n_sentences,
+        "dev": f"sentences {first_dev}..{n_sentences - 1} (last {DEV_FRACTION:.0%}, contiguous)",
+        "validation": f"sentences i < {first_dev} with i % {VALIDATION_EVERY} == {VALIDATION_EVERY - 1}",
+        "train": f"the other sentences i < {first_dev}",
+        "seed": SEED,
+    }
+
+
+def io_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans (start, end, label) of runs of one non-outside tag."""
+    spans: list[tuple[int, int, str]] = []
+    start = None
+    for i, tag in enumerate([*tags, OUTSIDE]):
+        if start is not None and tag != tags[start]:
+            spans.append((start, i, tags[start]))
+            start = None
+        if start is None and tag != OUTSIDE and i < len(tags):
+            start = i
+    return spans
+
+
+def to_docs(nlp, sentences: list[Sentence]):
+    from spacy.tokens import Doc, Span
+
+    docs = []
+    for sentence in sentences:
+        doc = Doc(nlp.vocab, words=sentence.tokens)
+        doc.ents = [Span(doc, s, e, label=label) for s, e, label in io_spans(sentence.tags)]
+        docs.append(doc)
+    return docs
+
+
+def training_config(max_epochs: int, seed: int, embed: str = "hash"):
+    """spaCy's efficiency NER config for Swedish, made smaller: fewer hash rows, no vectors.
+
+    embed="char" swaps the hash embedding for spaCy's CharacterEmbed (NORM rows + the word's characters).
+    """
+    from spacy.cli.init_config import init_config
+
+    config = init_config(lang="sv", pipeline=["ner"], optimize="efficiency", gpu=False)
+    if embed == "char":
+        config["components"]["tok2vec"]["model"]["embed"] = {
+            "@architectures": "spacy.CharacterEmbed.v2", "width": 128, "rows": 4000, "nM": 48, "nC": 8,
+            "include_static_vectors": False,
+        }
+        config["components"]["tok2vec"]["model"]["encode"]["width"] = 128
+        overrides = {"system.seed": seed, "training.max_epochs": max_epochs, "training.max_steps": 0,
+                     "training.patience": 3000, "training.eval_frequency": 200, "training.dropout": 0.2}
+        return config, overrides
+    overrides = {
+        "system.seed": seed,
+        "training.max_epochs": max_epochs,
+        "training.max_steps": 0,
+        "training.patience": 3000,
+        "training.eval_frequency": 200,
+        "training.dropout": 0.2,
+        "components.tok2vec.model.embed.rows": [4000, 1000, 2000, 2000],
+        "components.tok2vec.model.encode.width": 96,
+    }
+    return config, overrides
+
+
+def train_ner(
+    corpus: Path | None = None,
+    out_dir: Path = ARTIFACT_DIR,
+    *,
+    max_epochs: int = 12,
+    seed: int = SEED,
+    embed: str = "hash",
+    log=print,
+) -> dict:
+    """Train on the train part, score the held-out dev part, write the artefact; returns the scores."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import spacy
+    from spacy.cli.train import train as spacy_train
+    from spacy.tokens import DocBin
+
+    from mediebild.models.eval_nlp import score_ner_pipeline
+
+    corpus = corpus or default_corpus()
+    sentences = read_conll(corpus)
+    train, validation, dev = split_corpus(sentences)
+    log(f"corpus {corpus}: {len(sentences)} sentences; train {len(train)}, validation {len(validation)}, dev {len(dev)}")
+    blank = spacy.blank("sv")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mediebild-ner-") as tmp:
+        tmp_path = Path(tmp)
+        DocBin(docs=to_docs(blank, train)).to_disk(tmp_path / "train.spacy")
+        DocBin(docs=to_docs(blank, validation)).to_disk(tmp_path / "validation.spacy")
+        config, overrides = training_config(max_epochs, seed, embed)
+        config_path = tmp_path / "config.cfg"
+        config.to_disk(config_path)
+        overrides = {
+            **overrides,
+            "paths.train": str(tmp_path / "train.spacy"),
+            "paths.dev": str(tmp_path / "validation.spacy"),
+        }
+        spacy_train(config_path, tmp_path / "out", overrides=overrides, use_gpu=-1)
+        best = tmp_path / "out" / "model-best"
+        nlp = spacy.load(best)
+        scores = score_ner_pipeline(nlp, dev)
+        elapsed = time.perf_counter() - started
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        shutil.copytree(best, out_dir)
+    report = {
+        "corpus": str(CORPUS_RELATIVE),
+        "split": split_description(len(sentences)),
+        "n_train_sentences": len(train),
+        "n_validation_sentences": len(validation),
+        "n_dev_sentences": len(dev),
+        "dev_scores": scores,
+        "train_seconds": round(elapsed, 1),
+        "max_epochs": max_epochs,
+        "embed": embed,
+    }
+    (out_dir / "dev_scores.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"dev micro F1 {scores['micro_f1']:.3f} (token-level, {scores['n']} tokens); {elapsed:.0f} s")
+    return report

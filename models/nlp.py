@@ -1,0 +1,234 @@
+"""spaCy pipelines for Swedish and English (and a plain fallback for the other languages): lemmas and entities.
+
+No trained Swedish pipeline is on the package index, so the Swedish one is built here: `spacy.blank("sv")`'s
+tokenizer, the spacy-lookups-data lemma table, an EntityRuler over the project's gazetteer (models/entities.py)
+and the NER trained on Webbnyheter 2012 (models/artifacts/ner_sv/, see NER_SV_MODEL_CARD.md). English gets the
+same minus the statistical NER (no trained English pipeline installs from the package index): tokenizer, lemma
+table, gazetteer. Other languages get their spaCy tokenizer, their lemma table when spacy-lookups-data has one,
+and the gazetteer.
+
+The lookup table has no POS and is case-sensitive. `lemma_of` therefore tries the word as written
+("Stockholms" -> "Stockholm"), then lower-cased ("Polisen" -> "polisen" -> "polis"), and a small override table
+wins over both for the words the table gets wrong without POS ("för" is not "föra", "har" is not "hare").
+Lemmas are lower-case content words: no stop words, punctuation, numbers, links, e-mail addresses or handles.
+
+Pipelines and tables are loaded lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from mediebild.models.entities import ENTITY_LABELS, normalise, ruler_patterns
+
+NER_ARTIFACT = "ner_sv"
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+# spaCy language codes for the languages language.py returns, where they differ
+_SPACY_CODE = {"no": "nb"}
+# languages with a spaCy tokenizer worth using; others use the multi-language one
+_SPACY_LANGS = {"sv", "en", "nb", "da", "fi", "de", "fr", "nl", "es", "it", "pt", "ar", "pl", "ru", "tr", "fa", "is"}
+# tokens that are platform noise, not content
+_SOCIAL_NOISE = frozenset({"rt", "via", "amp", "mt", "http", "https"})
+# words the POS-less lookup gets wrong (lower-case form -> lemma)
+LEMMA_OVERRIDES: dict[str, dict[str, str]] = {
+    "sv": {
+        "för": "för", "har": "ha", "hade": "ha", "man": "man", "om": "om", "var": "vara", "vad": "vad",
+        "kan": "kunna", "ska": "skola", "skall": "skola", "får": "få", "fick": "få", "bör": "böra",
+        "vill": "vilja", "dom": "de", "mer": "mer", "mest": "mest", "sen": "sedan", "vid": "vid",
+        "polis": "polis", "poliser": "polis", "död": "död", "döda": "död", "dödade": "döda",
+        "skadad": "skadad", "skadade": "skadad", "skadades": "skada", "larm": "larm", "flyg": "flyg",
+        "dåd": "dåd", "dådet": "dåd", "dåden": "dåd", "terrordåd": "terrordåd", "explosion": "explosion",
+        "bryssel": "bryssel", "sthlm": "stockholm", "säpo": "säpo", "sos": "sos", "mars": "mars", "maj": "maj",
+    },
+    "en": {"us": "us", "news": "news", "police": "police", "people": "people", "dead": "dead", "was": "be"},
+}
+
+
+@dataclass(slots=True)
+class Entity:
+    label: str  # PER, ORG, LOC, MISC
+    text: str
+    norm_id: str
+    start: int  # character offsets in the analysed text
+    end: int
+
+
+@dataclass(slots=True)
+class Analysis:
+    lemmas: list[str] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+
+
+_load_lock = threading.RLock()
+
+
+def spacy_code(lang: str | None) -> str:
+    code = _SPACY_CODE.get(lang or "", lang or "xx")
+    return code if code in _SPACY_LANGS else "xx"
+
+
+@lru_cache(maxsize=None)
+def _lemma_table(code: str) -> dict[str, str]:
+    """The spacy-lookups-data lemma table of a language as a plain dict, or {} when it has none.
+
+    Read straight from the package's (gzipped) JSON, which is several times faster than building spaCy's
+    hashed Table from it; the registry entry is the one spaCy itself uses.
+    """
+    import srsly
+    from spacy.util import registry
+
+    try:
+        path = Path(registry.lookups.get(code)["lemma_lookup"])
+    except (KeyError, ValueError, LookupError, TypeError):
+        return {}
+    for candidate in (path, path.with_name(path.name + ".gz")):
+        if candidate.is_file():
+            read = srsly.read_gzip_json if candidate.suffix == ".gz" else srsly.read_json
+            return dict(read(candidate))
+    return {}
+
+
+@lru_cache(maxsize=None)
+def _tokenizer_nlp(code: str):
+    import spacy
+
+    return spacy.blank(code)
+
+
+class _Lemmatiser:
+    """lemma_of(word) with the table, the overrides and a per-process cache of answers."""
+
+    def __init__(self, lang: str | None):
+        code = spacy_code(lang)
+        self.table = _lemma_table(code) if code != "xx" else {}
+        self.overrides = LEMMA_OVERRIDES.get(lang or "", {})
+        self.stop_words = _tokenizer_nlp(code).Defaults.stop_words
+        self.cache: dict[str, str] = {}
+        self.genitive_s = lang in ("sv", "no", "da")
+
+    def lemma_of(self, word: str) -> str:
+        hit = self.cache.get(word)
+        if hit is not None:
+            return hit
+        lower = word.lower()
+        if self.genitive_s and lower.endswith(":s") and len(lower) > 3:
+            lower = word = word[:-2]  # "SL:s" -> "SL"
+            lower = lower.lower()
+        lemma = self.overrides.get(lower) or self.table.get(lower) or self.table.get(word)
+        if lemma is None and self.genitive_s and len(lower) > 3 and lower.endswith("s"):
+            # proper-noun genitives the table lacks: "Säpos" -> "säpo", "Bryssels" -> "bryssel"
+            stem = lower[:-1]
+            lemma = self.overrides.get(stem) or self.table.get(stem[0].upper() + stem[1:]) or self.table.get(stem)
+        lemma = (lemma or lower).lower()
+        if len(self.cache) < 500_000:
+            self.cache[word] = lemma
+        return lemma
+
+    def content_lemmas(self, doc) -> list[str]:
+        out: list[str] = []
+        stops = self.stop_words
+        for tok in doc:
+            if tok.is_punct or tok.is_space or tok.like_url or tok.like_email or tok.is_stop or tok.like_num:
+                continue
+            text = tok.text
+            if text[0] in "@#" or text.lower() in _SOCIAL_NOISE:
+                continue  # handles, a lone '#', retweet markers
+            if not any(ch.isalpha() for ch in text):
+                continue
+            lemma = self.lemma_of(text)
+            if lemma in stops:
+                continue
+            out.append(lemma)
+        return out
+
+
+@lru_cache(maxsize=None)
+def _lemmatiser(lang: str | None) -> _Lemmatiser:
+    with _load_lock:
+        return _Lemmatiser(lang)
+
+
+def lemma_of(word: str, lang: str = "sv") -> str:
+    """The lower-case lemma of one word (for tests and for matching profile terms)."""
+    return _lemmatiser(lang).lemma_of(word)
+
+
+def _group_by_lang(langs: list[str | None]) -> dict[str | None, list[int]]:
+    groups: dict[str | None, list[int]] = {}
+    for i, lang in enumerate(langs):
+        groups.setdefault(lang if lang else None, []).append(i)
+    return groups
+
+
+def lemmatise(texts: list[str], langs: list[str | None]) -> list[list[str]]:
+    """Content lemmas per text, tokenizer only (the fast path: no NER)."""
+    if len(texts) != len(langs):
+        raise ValueError("texts and langs must have the same length")
+    out: list[list[str]] = [[] for _ in texts]
+    for lang, idx in _group_by_lang(langs).items():
+        lemmatiser = _lemmatiser(lang)
+        tokenizer = _tokenizer_nlp(spacy_code(lang)).tokenizer
+        for i, doc in zip(idx, tokenizer.pipe(texts[i] or "" for i in idx)):
+            out[i] = lemmatiser.content_lemmas(doc)
+    return out
+
+
+def ner_pipeline(lang: str | None, *, gazetteer: bool = True):
+    """The entity pipeline of a language: trained NER for Swedish, gazetteer ruler for all (cached)."""
+    return _ner_pipeline(spacy_code(lang), gazetteer)
+
+
+@lru_cache(maxsize=None)
+def _ner_pipeline(code: str, gazetteer: bool):
+    import spacy
+
+    from mediebild.errors import ModelError
+
+    with _load_lock:
+        if code == "sv":
+            path = ARTIFACTS_DIR / NER_ARTIFACT
+            if not (path / "config.cfg").is_file():
+                raise ModelError(f"the Swedish NER model is missing at {path}; run `mediebild train ner`")
+            nlp = spacy.load(path)
+        else:
+            nlp = spacy.blank(code)
+        if gazetteer:
+            first = nlp.pipe_names[0] if nlp.pipe_names else None
+            ruler = nlp.add_pipe(
+                "entity_ruler",
+                before=first,
+                config={"phrase_matcher_attr": "LOWER", "overwrite_ents": False, "validate": False},
+            )
+            lang = {"nb": "no"}.get(code, code)
+            ruler.add_patterns(ruler_patterns(lang))
+        return nlp
+
+
+def _entities(doc) -> list[Entity]:
+    entities: list[Entity] = []
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        norm_id = ent.ent_id_ or normalise(ent.label_, ent.text)
+        entities.append(Entity(ent.label_, ent.text, norm_id, ent.start_char, ent.end_char))
+    return entities
+
+
+def analyse(texts: list[str], langs: list[str | None], *, ner: bool = True, batch_size: int = 256) -> list[Analysis]:
+    """Lemmas and (with `ner`) entities per text; texts are grouped by language and run in batches."""
+    if len(texts) != len(langs):
+        raise ValueError("texts and langs must have the same length")
+    if not ner:
+        return [Analysis(lemmas) for lemmas in lemmatise(texts, langs)]
+    out: list[Analysis] = [Analysis() for _ in texts]
+    for lang, idx in _group_by_lang(langs).items():
+        lemmatiser = _lemmatiser(lang)
+        nlp = ner_pipeline(lang)
+        docs: Iterable = nlp.pipe((texts[i] or "" for i in idx), batch_size=batch_size)
+        for i, doc in zip(idx, docs):
+            out[i] = Analysis(lemmatiser.content_lemmas(doc), _entities(doc))
+    return out
