@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mediebild.errors import ConfigError, UserError
 from mediebild.timeutil import as_utc, utcnow
 
-_WORD_RE = re.compile(r"[\w'’-]+", re.UNICODE)
+_WORD_RE = re.compile(r"[\w'’]+", re.UNICODE)  # hyphens split: "Bryssel-dåden" is "bryssel" "dåden"
 # Inflection endings tried on surface words when no lemma says otherwise (longest first).
 _ENDINGS = ("ernas", "arnas", "ornas", "erna", "arna", "orna", "ens", "ets", "ena", "na", "en", "et", "er",
             "ar", "or", "es", "s", "e", "n")
@@ -50,7 +50,7 @@ W_INCIDENT, W_PLACE, W_ORG = 0.5, 0.35, 0.15
 
 def words(text: str) -> list[str]:
     """Lowercased words of a text, with hyphens and apostrophes trimmed at the edges."""
-    return [w.strip("-'’") for w in _WORD_RE.findall((text or "").lower()) if w.strip("-'’")]
+    return [w.strip("'’") for w in _WORD_RE.findall((text or "").lower()) if w.strip("'’")]
 
 
 def word_forms(word: str) -> set[str]:
@@ -72,7 +72,7 @@ class Term:
     @classmethod
     def parse(cls, raw: str) -> "Term":
         text = raw.strip().strip('"').strip()
-        parts = tuple(w.lower() for w in text.split() if w)
+        parts = tuple(w.lower() for w in re.split(r"[\s\-]+", text) if w)
         if not parts:
             raise ConfigError(f"profile: empty term {raw!r}")
         return cls(raw.strip(), parts)

@@ -1,0 +1,185 @@
+"""Commands for the incident profile and the crisis classifiers: `profile set|show`, `eval informativeness|
+info-type|topic|relevance`, `train classifiers`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mediebild.commands.common import DbOption, JsonOption, console, emit_json, eval_app, open_store, train_app
+from mediebild.errors import UserError
+
+profile_app = typer.Typer(
+    help="The incident profile (a saved search: name, start, query, terms).\n\n"
+         "Examples:\n\n  mediebild profile set bryssel.toml\n\n  mediebild profile show --json",
+    no_args_is_help=True,
+)
+
+EventsOption = Annotated[Path, typer.Option("--events", help="Folder of CrisisLex event folders (or one event).")]
+
+
+def _table(result: dict, title: str) -> None:
+    table = Table(title=f"{title}  n={result['n']}  weighted F1 {result['weighted_f1']:.3f}  "
+                        f"macro F1 {result['macro_f1']:.3f}")
+    for col in ("class", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    for label, s in result["per_class"].items():
+        table.add_row(label, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["support"]))
+    console.print(table)
+    for key in ("precision", "recall", "f1"):
+        if key in result:
+            console.print(f"relevant class {key}: {result[key]:.3f}")
+
+
+@profile_app.command("set")
+def profile_set(file: Annotated[Path, typer.Argument(help="The profile TOML file.")], db: DbOption = Path("mediebild.duckdb"),
+                json_out: JsonOption = False) -> None:
+    """Check a profile file and make it the active profile.
+
+    Examples:
+
+      mediebild profile set demo/scenario/profile.toml
+
+      mediebild profile set bryssel.toml --db /data/mediebild.duckdb --json
+    """
+    from mediebild.profile import Profile, save_profile
+
+    profile = Profile.from_toml(file)
+    store = open_store(db, create=True)
+    try:
+        with store.transaction() as con:
+            new_id = save_profile(con, profile)
+    finally:
+        store.close()
+    if json_out:
+        emit_json({"id": new_id, "name": profile.name, "key": profile.key, "profile": profile.to_dict()})
+    else:
+        console.print(f"Aktiv profil: [bold]{profile.name}[/bold] (id {new_id})")
+
+
+@profile_app.command("show")
+def profile_show(db: DbOption = Path("mediebild.duckdb"), json_out: JsonOption = False) -> None:
+    """Show the active profile.
+
+    Examples:
+
+      mediebild profile show
+
+      mediebild profile show --json
+    """
+    from mediebild.profile import load_active_profile
+
+    store = open_store(db, read_only=True)
+    try:
+        profile = load_active_profile(store.con)
+    finally:
+        store.close()
+    if json_out:
+        emit_json(None if profile is None else {"name": profile.name, "key": profile.key, "profile": profile.to_dict()})
+        return
+    if profile is None:
+        console.print("Ingen profil är satt: `mediebild profile set FIL.toml`")
+        return
+    console.print(profile.body.rstrip())
+
+
+@eval_app.command("informativeness")
+def eval_informativeness(events: EventsOption, json_out: JsonOption = False) -> None:
+    """Informativeness (3 classes) of the shipped model on CrisisLexT26-format event folders.
+
+    Examples:
+
+      mediebild eval informativeness --events ../shared/data/crisislex/CrisisLexT26
+
+      mediebild eval informativeness --events DIR --json
+    """
+    from mediebild.models.evaluate import eval_informativeness as run
+
+    result = run(events)
+    emit_json(result) if json_out else _table(result, "informativeness")
+
+
+@eval_app.command("info-type")
+def eval_info_type(events: EventsOption, json_out: JsonOption = False) -> None:
+    """Information type (6 classes) of the shipped model on CrisisLexT26-format event folders.
+
+    Examples:
+
+      mediebild eval info-type --events ../shared/data/crisislex/CrisisLexT26
+
+      mediebild eval info-type --events DIR --json
+    """
+    from mediebild.models.evaluate import eval_info_type as run
+
+    result = run(events)
+    emit_json(result) if json_out else _table(result, "information type")
+
+
+@eval_app.command("topic")
+def eval_topic(events: EventsOption, json_out: JsonOption = False) -> None:
+    """On-topic vs off-topic of the shipped model on CrisisLexT6-format event folders.
+
+    Examples:
+
+      mediebild eval topic --events ../shared/data/crisislex/CrisisLexT6
+
+      mediebild eval topic --events DIR --json
+    """
+    from mediebild.models.evaluate import eval_topic as run
+
+    result = run(events)
+    emit_json(result) if json_out else _table(result, "on/off-topic")
+
+
+@eval_app.command("relevance")
+def eval_relevance(
+    items: Annotated[Path, typer.Option("--items", help="CSV with columns text,label (1 = about the incident).")],
+    profile: Annotated[Path, typer.Option("--profile", help="The incident profile TOML.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Relevance (profile + shipped classifiers) on a labelled CSV: precision, recall, F1 of the relevant class.
+
+    Examples:
+
+      mediebild eval relevance --items models/eval_data/bryssel_sv.csv --profile models/eval_data/bryssel.toml
+
+      mediebild eval relevance --items storm.csv --profile storm.toml --json
+    """
+    from mediebild.models.evaluate import eval_relevance as run
+
+    result = run(items, profile)
+    emit_json(result) if json_out else _table(result, "relevance")
+
+
+@train_app.command("classifiers")
+def train_classifiers(
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the artefacts (default: the shipped ones).")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Retrain relevance, categories and tone from ../shared/data, with leave-events-out scores (a few minutes).
+
+    Examples:
+
+      mediebild train classifiers
+
+      mediebild train classifiers --out /tmp/artifacts --json
+    """
+    from mediebild.models.train_classifiers import train_all
+
+    def log(line: str) -> None:
+        if not json_out:
+            console.print(line)
+
+    report = train_all(out, log=log)
+    if json_out:
+        emit_json(report)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(profile_app, name="profile")
+
+
+__all__ = ["register", "UserError"]

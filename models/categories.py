@@ -1,0 +1,102 @@
+"""Information type and source type: the CrisisLexT26 label sets, with Swedish and English display names.
+
+Two linear heads on the shared features (`features.featurize`), trained on CrisisLexT26 by
+`train_classifiers`. Labels are stable English keys; `LABELS_SV` / `LABELS_EN` are for people.
+`categories.load().predict(texts, langs)` gives, per text, info_type and source_type with a probability per
+label (info_type_probs, source_type_probs).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+import joblib
+
+from mediebild.errors import ModelError
+from mediebild.models.features import LinearHead, featurize
+
+ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "categories.joblib"
+
+INFO_TYPES = (
+    "affected_individuals",
+    "caution_and_advice",
+    "infrastructure_and_utilities",
+    "donations_and_volunteering",
+    "sympathy_and_support",
+    "other_useful_information",
+)
+SOURCE_TYPES = ("media", "government", "eyewitness", "ngo", "business", "outsiders")
+
+LABELS_SV = {
+    "affected_individuals": "Drabbade personer",
+    "caution_and_advice": "Varningar och råd",
+    "infrastructure_and_utilities": "Infrastruktur och kommunikationer",
+    "donations_and_volunteering": "Donationer och frivilliga",
+    "sympathy_and_support": "Medkänsla och stöd",
+    "other_useful_information": "Övrig nyttig information",
+    "media": "Media",
+    "government": "Myndighet",
+    "eyewitness": "Ögonvittne",
+    "ngo": "NGO",
+    "business": "Företag",
+    "outsiders": "Övriga",
+}
+LABELS_EN = {
+    "affected_individuals": "Affected individuals",
+    "caution_and_advice": "Caution and advice",
+    "infrastructure_and_utilities": "Infrastructure and utilities",
+    "donations_and_volunteering": "Donations and volunteering",
+    "sympathy_and_support": "Sympathy and support",
+    "other_useful_information": "Other useful information",
+    "media": "Media",
+    "government": "Government",
+    "eyewitness": "Eyewitness",
+    "ngo": "NGO",
+    "business": "Business",
+    "outsiders": "Others",
+}
+
+
+def label_name(key: str, lang: str = "sv") -> str:
+    return (LABELS_EN if lang == "en" else LABELS_SV).get(key, key)
+
+
+class CategoryModel:
+    """The shipped information-type and source-type heads."""
+
+    def __init__(self, info_type: LinearHead, source_type: LinearHead, meta: dict | None = None):
+        self.info_type = info_type
+        self.source_type = source_type
+        self.meta = meta or {}
+
+    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None,
+                places: Sequence[str] = ()) -> list[dict]:
+        texts = [t or "" for t in texts]
+        if not texts:
+            return []
+        X = featurize(texts, places)
+        p_info = self.info_type.predict_proba(X)
+        p_src = self.source_type.predict_proba(X)
+        out = []
+        for i in range(len(texts)):
+            info = {c: round(float(p), 4) for c, p in zip(self.info_type.classes, p_info[i])}
+            src = {c: round(float(p), 4) for c, p in zip(self.source_type.classes, p_src[i])}
+            out.append({
+                "info_type": max(info, key=info.get),
+                "info_type_probs": info,
+                "source_type": max(src, key=src.get),
+                "source_type_probs": src,
+            })
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def load(path: Path | str | None = None) -> CategoryModel:
+    """The shipped model, loaded once per process."""
+    path = Path(path) if path else ARTIFACT
+    if not path.exists():
+        raise ModelError(f"categories model missing at {path}: run `mediebild train classifiers`")
+    bundle = joblib.load(path)
+    return CategoryModel(bundle["info_type"], bundle["source_type"], bundle.get("meta"))
