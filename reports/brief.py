@@ -53,7 +53,7 @@ def _five_lines(d: dict[str, Any], lang: str) -> list[str]:
             f"{_n(cur['items'], lang, 'item', 'items')} since {fmt_clock(d['period']['start'], lang)} "
             f"({k['editorial']} editorial, {k['social']} social, {k['official']} official), {_change(delta['items'], lang)}."
         )
-    top = d["narratives"][0] if d["narratives"] else None
+    top = max(d["narratives"], key=lambda s: (s["n_outlets"], s["n_items"])) if d["narratives"] else None
     if top:
         lines.append(
             (f"Mest spritt: \u201d{top['headline']}\u201d hos {_n(top['n_outlets'], lang, 'källa', 'källor')}." if sv
