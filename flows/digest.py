@@ -102,8 +102,7 @@ def _store_and_deliver(
             record["path"] = write_atomic(Path(out_dir) / doc.filename, doc.body)
     if send:
         package = Package(kind, start, end, lang, _subject(data), documents)
-        with store.transaction():
-            run.sends = deliver(con, package, settings)
+        run.sends = deliver(con, package, settings)  # each send row commits on its own, as it happens
         for result in run.sends:
             if result.status == "failed":
                 log.warning("sending %s to %s %s failed after %d attempts: %s", documents[formats[0]].id,

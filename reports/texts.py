@@ -1,9 +1,9 @@
 """Words for people in the digest and the brief: Swedish by default, English with --lang en.
 
 Holds the fixed phrases the templates use, the Swedish/English names of kinds, information types,
-tones and alert kinds, and the way a period is written (Europe/Stockholm time). Labels from the
-categories model are used when it is installed; otherwise a small built-in table and a readable
-fallback of the raw label.
+tones and alert kinds, and the way a period is written (Europe/Stockholm time). The label names
+follow `mediebild.models.categories.LABELS_SV/LABELS_EN` (copied, so that rendering a document never
+loads the models; a test keeps them in step); an unknown label is shown tidied.
 """
 
 from __future__ import annotations
@@ -154,11 +154,11 @@ LABELS: dict[str, dict[str, str]] = {
     "sv": {
         "caution_and_advice": "Varningar och råd",
         "affected_individuals": "Drabbade personer",
-        "infrastructure_and_utilities": "Infrastruktur och samhällsservice",
-        "donations_and_volunteering": "Gåvor och frivilliginsatser",
+        "infrastructure_and_utilities": "Infrastruktur och kommunikationer",
+        "donations_and_volunteering": "Donationer och frivilliga",
         "sympathy_and_support": "Medkänsla och stöd",
         "sympathy_and_emotional_support": "Medkänsla och stöd",
-        "other_useful_information": "Annan användbar information",
+        "other_useful_information": "Övrig nyttig information",
         "not_applicable": "Ej tillämpligt",
         "negative": "negativ", "neutral": "neutral", "positive": "positiv",
         "fear": "oro", "anger": "ilska", "grief": "sorg", "calm": "lugn",
@@ -167,7 +167,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "caution_and_advice": "Caution and advice",
-        "affected_individuals": "Affected people",
+        "affected_individuals": "Affected individuals",
         "infrastructure_and_utilities": "Infrastructure and utilities",
         "donations_and_volunteering": "Donations and volunteering",
         "sympathy_and_support": "Sympathy and support",
@@ -195,18 +195,10 @@ def _norm(label: str) -> str:
 
 
 def label(value: Any, lang: str) -> str:
-    """A model label for people: the categories model's names when installed, else ours, else tidied."""
+    """A model label for people: our table (the categories model's names), else the label tidied."""
     if value is None:
         return ""
     text = str(value)
-    try:  # the categories model ships its own names once it lands
-        from mediebild.models import categories
-
-        names = categories.LABELS_SV if lang == "sv" else categories.LABELS_EN
-        if text in names:
-            return str(names[text])
-    except (ImportError, AttributeError):
-        pass
     key = _norm(text)
     if key in LABELS[lang]:
         return LABELS[lang][key]

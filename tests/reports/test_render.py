@@ -151,3 +151,13 @@ def test_parse_formats():
     assert parse_formats("markdown") == ("md",)
     with pytest.raises(UserError):
         parse_formats("docx")
+
+
+def test_label_names_follow_the_categories_model():
+    categories = pytest.importorskip("mediebild.models.categories")
+    from mediebild.reports.texts import label
+
+    for key in categories.INFO_TYPES:
+        assert label(key, "sv") == categories.LABELS_SV[key]
+        assert label(key, "en") == categories.LABELS_EN[key]
+    assert label("some_new_label", "sv") == "Some new label"
