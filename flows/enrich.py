@@ -1,0 +1,236 @@
+"""The enrichment step: language, lemmas, relevance, categories, tone for every pending item; entities for relevant ones.
+
+`enrich_pending(store, profile=...)` is a plain function (tested without Prefect): it reads the items that have
+no enrichment yet (or were enriched by other models, an older item version or another profile), works through
+them in batches (language -> lemmas -> relevance -> categories -> tone, then NER on the relevant items only)
+and writes each batch in one transaction, so a crash loses at most the batch in flight. `enrich_flow(db)` is the
+thin Prefect flow around it.
+
+Relevance, categories and tone come from the other half of issue 4 (mediebild.profile, models/relevance.py,
+categories.py, tone.py). Until those exist, or when their artefacts are missing, their columns stay NULL and
+every item counts as possibly relevant (so NER still runs); the model version records what ran, so the items
+are enriched again once they arrive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import logging
+import time
+from collections import Counter
+from typing import Any, Callable
+
+from mediebild.data import enrichments as db
+from mediebild.models.language import detect_languages
+from mediebild.models.nlp import analyse, lemmatise
+from mediebild.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_TEXT_CHARS = 1000  # language is told from the first characters; enough, and bounded in cost
+NLP_TEXT_CHARS = 5000       # lemmas and entities from the first characters of long articles
+Progress = Callable[[int, int], None]
+
+
+def item_text(title: str | None, text: str | None) -> str:
+    """Title and body as one text, without repeating a title the body starts with (social posts).
+
+    Entity offsets (entities.start_char/end_char) are offsets in this text.
+    """
+    title, text = (title or "").strip(), (text or "").strip()
+    if not title or text.startswith(title.rstrip(".…")):
+        return text or title
+    return f"{title}\n{text}"
+
+
+@dataclasses.dataclass
+class Models:
+    """The label models of the other half, each None when it is not there (yet)."""
+
+    relevance: Any = None
+    categories: Any = None
+    tone: Any = None
+
+    def version(self) -> str:
+        from mediebild.models.entities import GAZETTEER_PATH
+        from mediebild.models.nlp import ARTIFACTS_DIR, NER_ARTIFACT
+
+        parts = [f"lang:py3langid+lingua-so", f"ner:{_file_digest(ARTIFACTS_DIR / NER_ARTIFACT / 'meta.json')}",
+                 f"gaz:{_file_digest(GAZETTEER_PATH)}"]
+        for name in ("relevance", "categories", "tone"):
+            model = getattr(self, name)
+            parts.append(f"{name}:{getattr(model, 'version', 'v') if model is not None else 'none'}")
+        return ";".join(parts)
+
+
+def _file_digest(path) -> str:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()[:8]
+    except OSError:
+        return "missing"
+
+
+def load_models() -> Models:
+    """Load whichever of relevance, categories and tone are installed with their artefacts."""
+    models = Models()
+    for name in ("relevance", "categories", "tone"):
+        try:
+            module = importlib.import_module(f"mediebild.models.{name}")
+            setattr(models, name, module.load())
+        except ImportError:
+            log.info("models/%s.py is not there yet: its columns stay empty", name)
+        except Exception as exc:  # a missing or broken artefact must not stop language and entities
+            log.warning("cannot load the %s model (%s): its columns stay empty", name, exc)
+    return models
+
+
+def active_profile(store) -> Any:
+    try:
+        from mediebild.profile import load_active_profile
+    except ImportError:
+        return None
+    return load_active_profile(store.con)
+
+
+def profile_key(profile: Any) -> str | None:
+    """A short fingerprint of the profile, so a new profile re-scores relevance."""
+    if profile is None:
+        return None
+    if hasattr(profile, "model_dump"):
+        payload = profile.model_dump(mode="json")
+    elif dataclasses.is_dataclass(profile):
+        payload = dataclasses.asdict(profile)
+    else:
+        payload = repr(profile)
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:12]
+
+
+def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, model_version: str,
+                 key: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Enrichment and entity rows for one batch of items (dicts with id, title, text, version)."""
+    texts = [item_text(i.get("title"), i.get("text")) for i in items]
+    langs_conf = detect_languages([t[:LANGUAGE_TEXT_CHARS] for t in texts])
+    langs = [lang for lang, _ in langs_conf]
+    nlp_texts = [t[:NLP_TEXT_CHARS] for t in texts]
+    lemmas = lemmatise(nlp_texts, langs)
+    now = utcnow()
+    rows = [
+        {
+            "item_id": item["id"], "enriched_at": now, "model_version": model_version, "lang": lang,
+            "lang_confidence": conf, "lemmas": lemma_list, "item_version": item.get("version"), "profile_key": key,
+        }
+        for item, (lang, conf), lemma_list in zip(items, langs_conf, lemmas)
+    ]
+    if models.relevance is not None:
+        for row, result in zip(rows, models.relevance.predict(texts, langs, lemmas=lemmas, profile=profile)):
+            row.update({k: result.get(k) for k in ("relevance", "relevant", "informativeness", "profile_terms")})
+    if models.categories is not None:
+        for row, result in zip(rows, models.categories.predict(texts, langs)):
+            row.update({k: result.get(k) for k in ("info_type", "info_type_probs", "source_type", "source_type_probs")})
+    if models.tone is not None:
+        for row, result in zip(rows, models.tone.predict(texts, langs)):
+            row.update({k: result.get(k) for k in ("tone", "tone_probs")})
+    # NER on relevant items only; without a relevance model every item may be relevant
+    wanted = [i for i, row in enumerate(rows) if row.get("relevant") is not False]
+    entities: list[dict[str, Any]] = []
+    if wanted:
+        analyses = analyse([nlp_texts[i] for i in wanted], [langs[i] for i in wanted], ner=True)
+        for i, analysis in zip(wanted, analyses):
+            rows[i]["ner_done"] = True
+            item_id = rows[i]["item_id"]
+            entities.extend(
+                {"item_id": item_id, "label": e.label, "text": e.text, "norm_id": e.norm_id,
+                 "start_char": e.start, "end_char": e.end}
+                for e in analysis.entities
+            )
+    return rows, entities
+
+
+def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progress: Progress | None = None,
+                   models: Models | None = None, limit: int | None = None) -> dict[str, Any]:
+    """Enrich every pending item of `store`; returns a summary (items, relevant, by language, by info type...).
+
+    `profile` defaults to the active profile in the store (when mediebild.profile exists). `progress(done, total)`
+    is called after each batch.
+    """
+    started = time.perf_counter()
+    models = models or load_models()
+    profile = profile if profile is not None else active_profile(store)
+    key = profile_key(profile)
+    version = models.version()
+    ids = db.pending_item_ids(store, model_version=version, profile_key=key, limit=limit)
+    total = len(ids)
+    counts = {"items": 0, "relevant": 0, "ner_items": 0, "entities": 0}
+    by_lang: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    if progress:
+        progress(0, total)
+    for start in range(0, total, max(1, batch_size)):
+        items = db.fetch_items(store, ids[start : start + batch_size])
+        rows, entities = enrich_batch(items, models, profile, model_version=version, key=key)
+        db.write_enrichments(store, rows, entities)
+        counts["items"] += len(rows)
+        counts["relevant"] += sum(1 for r in rows if r.get("relevant"))
+        counts["ner_items"] += sum(1 for r in rows if r.get("ner_done"))
+        counts["entities"] += len(entities)
+        by_lang.update(r.get("lang") or "?" for r in rows)
+        by_type.update(r["info_type"] for r in rows if r.get("info_type"))
+        if progress:
+            progress(min(start + batch_size, total), total)
+    seconds = time.perf_counter() - started
+    return {
+        **counts,
+        "by_language": dict(by_lang.most_common()),
+        "by_info_type": dict(by_type.most_common()),
+        "model_version": version,
+        "profile_key": key,
+        "models": {name: getattr(models, name) is not None for name in ("relevance", "categories", "tone")},
+        "seconds": round(seconds, 3),
+        "items_per_second": round(counts["items"] / seconds, 1) if seconds > 0 and counts["items"] else None,
+    }
+
+
+def _build_flow():
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+
+    @task(name="enrich-pending", cache_policy=NO_CACHE, persist_result=False)
+    def enrich_task(db_path: str, batch_size: int = 2000) -> dict[str, Any]:
+        from mediebild.data.store import Store
+
+        with Store.open(db_path) as store:
+            return enrich_pending(store, batch_size=batch_size)
+
+    @flow(name="enrich", persist_result=False, log_prints=False)
+    def enrich_flow(db: str, batch_size: int = 2000) -> dict[str, Any]:
+        """Enrich every pending item of the database `db` (language, lemmas, labels, entities)."""
+        return enrich_task(str(db), batch_size)
+
+    return enrich_task, enrich_flow
+
+
+_BUILT: tuple | None = None
+
+
+def get_enrich_flow():
+    """The Prefect flow, built on first use (importing prefect costs seconds)."""
+    global _BUILT
+    if _BUILT is None:
+        _BUILT = _build_flow()
+    return _BUILT[1]
+
+
+def get_enrich_task():
+    global _BUILT
+    if _BUILT is None:
+        _BUILT = _build_flow()
+    return _BUILT[0]
+
+
+def enrich_flow(db: str, **kwargs: Any) -> dict[str, Any]:
+    """Run the enrichment as a Prefect flow run (embedded server unless PREFECT_API_URL is set)."""
+    return get_enrich_flow()(db=str(db), **kwargs)
