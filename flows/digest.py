@@ -62,6 +62,32 @@ def _subject(data: dict[str, Any]) -> str:
     return f"{title}: {data['period']['label']}"
 
 
+def send_stored(store, digest_id: str, *, settings: SendSettings | None = None) -> list[SendResult]:
+    """Send an already stored document set again (every format of that version), e.g. after an SMTP outage.
+
+    Recipients that already got this period are skipped, as always.
+    """
+    from mediebild.errors import UserError
+
+    record = q.get_digest(store.con, digest_id, with_body=False)
+    if record is None:
+        raise UserError(f"no document {digest_id!r}: see `mediebild digests list`")
+    settings = settings if settings is not None else load_send_settings()
+    if not settings.configured:
+        raise ConfigError("sending needs a [send] section in mediebild.toml (folder, email or webhooks)")
+    rows = store.con.execute(
+        """SELECT id, format, body FROM digests WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ?
+           AND version = ? ORDER BY id""",
+        [record["kind"], record["period_start"].replace(tzinfo=None), record["period_end"].replace(tzinfo=None),
+         record["lang"], record["version"]],
+    ).fetchall()
+    documents = {fmt: Document(doc_id, fmt, bytes(body), f"{doc_id}.{EXTENSIONS[fmt]}") for doc_id, fmt, body in rows}
+    label = texts.fmt_period(record["period_start"], record["period_end"], record["lang"])
+    subject = _subject({"lang": record["lang"], "kind": record["kind"], "period": {"label": label}})
+    package = Package(record["kind"], record["period_start"], record["period_end"], record["lang"], subject, documents)
+    return deliver(store.con, package, settings)
+
+
 def _store_and_deliver(
     store,
     data: dict[str, Any],

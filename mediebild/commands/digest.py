@@ -192,4 +192,47 @@ def register(app: typer.Typer) -> None:
         path = write_atomic(out / f"{digest_id}.{EXTENSIONS[record['format']]}", bytes(record["body"]))
         console.print(str(path), markup=False)
 
+    @digests_app.command(
+        "send",
+        help=("Send a stored document set (every format of its version) as configured in [send]; recipients that "
+              "already got the period are skipped.\n\nExample:\n\n  mediebild digests send digest-2016-03-22T08-sv-html-v1"),
+    )
+    def send_command(
+        digest_id: Annotated[str, typer.Argument(help="Document id, from `mediebild digests list`.")],
+        db: DbOption = Path("mediebild.duckdb"),
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.flows.digest import Run, send_stored
+
+        with open_store(db) as store:
+            results = send_stored(store, digest_id)
+        _report(Run(documents=[], sends=results), as_json)
+
+    @digests_app.command(
+        "sends",
+        help="List deliveries, newest first (failures too, so nobody trusts silence).\n\nExample:\n\n  mediebild digests sends --failed --json",
+    )
+    def sends_command(
+        db: DbOption = Path("mediebild.duckdb"),
+        failed: Annotated[bool, typer.Option("--failed", help="Only failed deliveries.")] = False,
+        limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+        as_json: JsonOption = False,
+    ) -> None:
+        from mediebild.data.digest_queries import list_sends
+
+        with open_store(db, read_only=True) as store:
+            rows = [r for r in list_sends(store.con, limit=limit) if not failed or r["status"] == "failed"]
+        if as_json:
+            emit_json(rows)
+            return
+        if not rows:
+            console.print("No deliveries recorded.")
+            return
+        table = Table("sent (Stockholm)", "channel", "recipient", "status", "attempts", "error")
+        table.add_column("document", no_wrap=True)
+        for r in rows:
+            table.add_row(fmt_local(r["sent_at"]), r["channel"], r["recipient"], r["status"], str(r["attempts"]),
+                          r["error"] or "", r["digest_id"])
+        console.print(table)
+
     app.add_typer(digests_app, name="digests")

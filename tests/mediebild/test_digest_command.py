@@ -84,3 +84,18 @@ def test_failed_send_exits_1_and_keeps_the_digest(db, tmp_path, capsys, monkeypa
     assert code == 1 and "email c@d.se: failed" in err
     code, out, _ = run(capsys, "digests", "show", "digest-2016-03-22T08-sv-md-v1", "--db", str(db), "--json")
     assert json.loads(out)["sends"][0]["status"] == "failed"
+
+
+def test_sends_are_listed_and_a_stored_digest_can_be_sent_again(db, tmp_path, capsys, monkeypatch):
+    config = tmp_path / "mediebild.toml"
+    config.write_text(f'[send]\nfolder = "{tmp_path / "utskick"}"\n', encoding="utf-8")
+    monkeypatch.setenv("MEDIEBILD_CONFIG", str(config))
+    code, out, err = run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "md")
+    assert code == 0, err
+    code, out, err = run(capsys, "digests", "send", "digest-2016-03-22T08-sv-md-v1", "--db", str(db))
+    assert code == 0 and "folder" in out and "delivered" in out
+    assert (tmp_path / "utskick" / "digest-2016-03-22T08-sv-md-v1.md").exists()
+    code, out, _ = run(capsys, "digests", "sends", "--db", str(db), "--json")
+    assert [r["status"] for r in json.loads(out)] == ["delivered"]
+    code, out, _ = run(capsys, "digests", "sends", "--db", str(db), "--failed", "--json")
+    assert json.loads(out) == []

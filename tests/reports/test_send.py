@@ -168,3 +168,19 @@ def test_settings_validation_and_loading(tmp_path, monkeypatch):
     loaded = load_send_settings()
     assert loaded.email.port == 587 and loaded.email.starttls and str(loaded.folder) == "ut"
     assert redact_url("https://u:p@h.se:8443/x?token=1#f") == "https://h.se:8443/x"
+
+
+def test_a_stored_digest_is_sent_later_once_the_server_is_back(hour_store, sample, smtp_server):
+    from mediebild.flows.digest import send_stored
+
+    controller, inbox, cert = smtp_server
+    email_cfg = {"host": "127.0.0.1", "from": "a@b.se", "to": ["c@d.se"], "ca_file": str(cert), "timeout": 5}
+    down = parse_send_settings({"retries": 1, "backoff_seconds": 0, "email": {**email_cfg, "port": free_port()}})
+    run = produce_digest(hour_store, formats="html,pdf", send=True, settings=down, **hour_args(sample))
+    assert run.send_failed and inbox.messages == []
+    up = parse_send_settings({"retries": 1, "backoff_seconds": 0, "email": {**email_cfg, "port": controller.port}})
+    [result] = send_stored(hour_store, run.documents[0]["id"], settings=up)
+    assert result.status == "delivered" and len(inbox.messages) == 1
+    message = email.message_from_bytes(inbox.messages[0][1], policy=policy.default)
+    assert [p.get_filename() for p in message.iter_attachments()] == ["digest-2016-03-22T08-sv-pdf-v1.pdf"]
+    assert send_stored(hour_store, run.documents[0]["id"], settings=up)[0].status == "skipped"
