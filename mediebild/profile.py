@@ -27,6 +27,7 @@ module takes a DuckDB connection and imports nothing outside the core.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -94,19 +95,32 @@ class Term:
 
 
 class _Text:
-    """A text prepared for matching: surface word forms in order, and lemmas in order."""
+    """A text prepared for matching: surface word forms in order, lemmas in order, and all forms sorted."""
 
     def __init__(self, text: str, lemmas: list[str] | None):
         self.seqs: list[list[set[str]]] = [[word_forms(w) for w in words(text)]]
         if lemmas:
             lemma_words = [w for lemma in lemmas for w in words(lemma)]
             self.seqs.append([{w} for w in lemma_words])
+        self.forms = set().union(*(f for seq in self.seqs for f in seq))
+        self.sorted_forms = sorted(self.forms)
         self._cache: dict[Term, bool] = {}
+
+    def _has_word(self, pattern: str) -> bool:
+        if not pattern.endswith("*"):
+            return pattern in self.forms
+        stem = pattern[:-1]
+        i = bisect.bisect_left(self.sorted_forms, stem)
+        return i < len(self.sorted_forms) and self.sorted_forms[i].startswith(stem)
 
     def has(self, term: Term) -> bool:
         hit = self._cache.get(term)
         if hit is None:
-            hit = self._cache[term] = term.matches(self.seqs)
+            if len(term.parts) == 1:
+                hit = self._has_word(term.parts[0])
+            else:
+                hit = all(self._has_word(p) for p in term.parts) and term.matches(self.seqs)
+            self._cache[term] = hit
         return hit
 
 

@@ -172,15 +172,17 @@ _cache_lock = threading.Lock()
 _cache: dict[str, object] = {"key": None, "value": None}
 
 
-def featurize(texts: Sequence[str], places: Iterable[str] = ()) -> sp.csr_matrix:
+def featurize(texts: Sequence[str], places: Iterable[str] | None = ()) -> sp.csr_matrix:
     """The shared feature matrix for raw texts; `places` are the incident's own names to mask as `xplace`.
 
-    The last batch is kept, so several heads on the same texts pay for featurisation once.
+    The last batch is kept, so several heads on the same texts pay for featurisation once; `places=None`
+    means "any masking will do" and reuses the last batch of the same texts whatever its places.
     """
-    place_list = tuple(sorted(set(places)))
+    place_list = tuple(sorted(set(places or ())))
     key = (hash(tuple(texts)), len(texts), place_list)
     with _cache_lock:
-        if _cache["key"] == key:
+        cached = _cache["key"]
+        if cached == key or (places is None and cached is not None and cached[:2] == key[:2]):  # type: ignore[index]
             return _cache["value"]  # type: ignore[return-value]
     pattern = place_pattern(place_list)
     matrix = featurize_normalised([normalise(t, pattern) for t in texts])

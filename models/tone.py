@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +21,6 @@ import numpy as np
 
 from mediebild.errors import ModelError
 from mediebild.models.features import LinearHead, featurize
-from mediebild.profile import words
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "tone.joblib"
 TONES = ("negative", "neutral", "positive")
@@ -45,14 +45,15 @@ SV_POSITIVE = (
 )
 
 
+_NEG_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, SV_NEGATIVE), key=len, reverse=True)) + r")")
+_POS_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, SV_POSITIVE), key=len, reverse=True)) + r")")
+
+
 def _lexicon_proba(text: str) -> tuple[np.ndarray, int]:
     """Lexicon probabilities (negative, neutral, positive) and how many polar words were found."""
-    neg = pos = 0
-    for w in words(text):
-        if any(w.startswith(p) for p in SV_NEGATIVE):
-            neg += 1
-        elif any(w.startswith(p) for p in SV_POSITIVE):
-            pos += 1
+    low = (text or "").lower()
+    neg = len(_NEG_RE.findall(low))
+    pos = len(_POS_RE.findall(low))
     hits = neg + pos
     if hits == 0:
         return np.array([0.15, 0.7, 0.15]), 0
@@ -80,8 +81,9 @@ class ToneModel:
             self._vader = SentimentIntensityAnalyzer()
         return self._vader
 
-    def swedish_proba(self, texts: Sequence[str]) -> np.ndarray:
-        p = self.swedish.predict_proba(featurize(list(texts)))
+    def swedish_proba(self, texts: Sequence[str], X=None) -> np.ndarray:
+        X = featurize(list(texts), None) if X is None else X
+        p = self.swedish.predict_proba(X)
         order = [self.swedish.classes.index(t) for t in TONES]
         model = p[:, order]
         out = np.empty_like(model)
@@ -97,7 +99,8 @@ class ToneModel:
         probs = np.zeros((len(texts), 3))
         sv_idx = [i for i, lang in enumerate(langs) if (lang or "").lower() in SCANDINAVIAN]
         if sv_idx:
-            probs[sv_idx] = self.swedish_proba([texts[i] for i in sv_idx])
+            X = featurize(texts, None)  # the whole batch: shared with relevance and categories
+            probs[sv_idx] = self.swedish_proba([texts[i] for i in sv_idx], X[sv_idx])
         for i in set(range(len(texts))) - set(sv_idx):
             probs[i] = _vader_proba(self.vader.polarity_scores(texts[i])["compound"])
         return [
