@@ -1,0 +1,154 @@
+"""Rumours to verify: which stories the officers should check before they spread further.
+
+A story is flagged, with short Swedish reasons, when
+- it spreads on social media without any editorial or official item (``social_only``),
+- its items hedge ("obekräftade uppgifter", "enligt uppgift", "rykten", "unconfirmed", "reportedly", ...),
+- its sources contradict each other: different casualty figures reported close in time, or a claim denied
+  ("dementerar", "stämmer inte", "denies", "false").
+Texts and kinds in, a verdict out; the caller stores it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Sequence
+
+HEDGES = [
+    r"obekräftade? uppgifter",
+    r"obekräftat",
+    r"enligt (?:uppgift|uppgifter|obekräftade)",
+    r"uppgifter om",
+    r"ska ha\b",
+    r"rykte[tn]?\b|ryktas|rykten",
+    r"sprids (?:på|i) sociala medier",
+    r"inte bekräftat",
+    r"unconfirmed",
+    r"reportedly",
+    r"reports? of\b",
+    r"rumou?rs?\b",
+    r"allegedly",
+    r"not (?:yet )?confirmed",
+    r"circulating on social media",
+]
+DENIALS = [
+    r"dementera[rst]?",
+    r"stämmer inte",
+    r"inte sant",
+    r"falsk[at]?\b",
+    r"felaktig[at]?\b",
+    r"\bdenie[sd]\b|\bdeny\b",
+    r"\bfalse\b",
+    r"\bnot true\b",
+    r"\bdebunked\b",
+    r"\bhoax\b",
+]
+_HEDGE = re.compile("|".join(f"(?:{p})" for p in HEDGES), re.IGNORECASE)
+_DENIAL = re.compile("|".join(f"(?:{p})" for p in DENIALS), re.IGNORECASE)
+
+_NUMBER_WORDS = {
+    "en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "dozens": 24, "dussintals": 24,
+}
+_CASUALTY = {
+    "dead": r"döda|dödade|omkomna|omkommit|dödsoffer|dead|killed|deaths|died",
+    "injured": r"skadade|skadats|sårade|injured|wounded|hurt",
+}
+_FIGURE = r"(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"
+_CASUALTY_RE = {
+    kind: re.compile(rf"\b{_FIGURE}\s+(?:\w+\s+){{0,2}}?(?:{words})\b", re.IGNORECASE) for kind, words in _CASUALTY.items()
+}
+
+SOCIAL_ONLY_MIN = 3  # social posts needed before "only on social media" means something
+
+
+@dataclass(slots=True)
+class RumourItem:
+    text: str
+    kind: str  # editorial, social, official
+    published_at: datetime | None = None
+    source: str = ""
+
+
+@dataclass
+class RumourVerdict:
+    rumour: bool = False
+    reasons: list[str] = field(default_factory=list)  # Swedish, short
+    codes: list[str] = field(default_factory=list)  # social_only, hedging, contradiction, denial
+
+
+def casualty_figures(text: str) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for kind, pattern in _CASUALTY_RE.items():
+        for match in pattern.finditer(text or ""):
+            raw = match.group(1).lower()
+            value = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+            if value:
+                out.setdefault(kind, set()).add(value)
+    return out
+
+
+def hedges(text: str) -> list[str]:
+    return sorted({m.group(0).lower() for m in _HEDGE.finditer(text or "")})
+
+
+def denials(text: str) -> list[str]:
+    return sorted({m.group(0).lower() for m in _DENIAL.finditer(text or "")})
+
+
+def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(hours=2)) -> RumourVerdict:
+    """Flag a story from its items (originals and copies alike: spread counts)."""
+    verdict = RumourVerdict()
+    if not items:
+        return verdict
+
+    def flag(code: str, reason: str) -> None:
+        verdict.rumour = True
+        verdict.codes.append(code)
+        verdict.reasons.append(reason)
+
+    kinds = [i.kind for i in items]
+    n_social = kinds.count("social")
+    if n_social >= SOCIAL_ONLY_MIN and n_social == len(kinds):
+        flag("social_only", f"sprids i sociala medier ({n_social} inlägg) utan redaktionell eller officiell källa")
+    hedged = [h for i in items for h in hedges(i.text)]
+    if hedged:
+        top = max(set(hedged), key=hedged.count)
+        n = sum(1 for i in items if hedges(i.text))
+        flag("hedging", f"obekräftade uppgifter: \"{top}\" ({n} av {len(items)} poster)")
+    denied = [(i, d) for i in items for d in denials(i.text)]
+    if denied:
+        who = denied[0][0]
+        by = {"official": "myndighet", "editorial": "medier", "social": "sociala medier"}.get(who.kind, who.kind)
+        flag("denial", f"uppgift dementeras ({by}: \"{denied[0][1]}\")")
+    contradiction = _contradicting_figures(items, figure_window)
+    if contradiction:
+        kind, low, high = contradiction
+        label = "döda" if kind == "dead" else "skadade"
+        flag("contradiction", f"motstridiga uppgifter om antal {label}: {low} mot {high}")
+    return verdict
+
+
+def _contradicting_figures(items: Sequence[RumourItem], window: timedelta) -> tuple[str, int, int] | None:
+    """Two sources giving clearly different casualty figures within `window` of each other.
+
+    Figures that rise over hours are an unfolding toll, not a contradiction; so only close-in-time reports
+    from different sources count, and only when they differ by half or more.
+    """
+    reports = []
+    for item in items:
+        for kind, values in casualty_figures(item.text).items():
+            for value in values:
+                reports.append((kind, value, item.published_at, item.source or item.kind))
+    for i, (kind, a, ta, sa) in enumerate(reports):
+        for kind2, b, tb, sb in reports[i + 1 :]:
+            if kind != kind2 or sa == sb or a == b:
+                continue
+            if ta is not None and tb is not None and abs(ta - tb) > window:
+                continue
+            low, high = min(a, b), max(a, b)
+            if high >= 1.5 * low and high - low >= 2:
+                return kind, low, high
+    return None

@@ -1,0 +1,178 @@
+"""The stories step end to end on a real DuckDB file: dedup, clustering, alerts, rumours, restart safety."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mediebild.data.stories import get_story, list_alerts, list_stories, load_state
+from mediebild.flows.stories import item_text, item_tokens, update_stories
+from mediebild.items import Item, stable_id
+
+T0 = datetime(2016, 3, 22, 0, 0, tzinfo=timezone.utc)
+
+
+def make_item(n: int, source: str, kind: str, minutes: float, title: str, text: str, lang: str = "sv") -> Item:
+    at = T0 + timedelta(minutes=minutes)
+    return Item(
+        id=stable_id("test", source, str(n)),
+        source=source,
+        kind=kind,
+        url=f"https://{source}.example/{n}",
+        title=title,
+        text=text,
+        author=None,
+        published_at=at,
+        fetched_at=at,
+        lang=lang,
+    )
+
+
+BACKGROUND = [
+    ("Bostadspriserna sjönk i februari", "Priserna på bostadsrätter sjönk med en procent i februari enligt Mäklarstatistik."),
+    ("Elpriset väntas stiga", "Kylan pressar upp elpriset i södra Sverige under veckan, säger elbolagen."),
+    ("Ny tränare för Hammarby", "Hammarby presenterade på måndagen en ny huvudtränare inför säsongen i allsvenskan."),
+    ("Snökaos i norra Norrland", "Kraftigt snöfall stoppar tågtrafiken mellan Kiruna och Narvik under natten."),
+]
+
+AIRPORT_SV = "Två explosioner har inträffat i avgångshallen på Zaventems flygplats utanför Bryssel. Flera personer har dödats och många skadats, flygplatsen är utrymd."
+AIRPORT_EN = "Two explosions hit the departure hall of Zaventem airport outside Brussels. Several people were killed and many injured, the airport has been evacuated."
+METRO_SV = "En explosion har inträffat i ett tunnelbanetåg vid stationen Maelbeek nära EU-kvarteren i Bryssel. Tunnelbanan stängs."
+RUMOUR = "Folk springer vid T-Centralen, det sägs att det skjuts där! Sprids på sociala medier, obekräftat"
+
+
+def scenario_items() -> list[Item]:
+    items, n = [], 0
+    rng = random.Random(7)
+    vocabulary = [f"{a}{b}" for a in ("bo", "el", "sko", "tåg", "väg", "mat", "hus", "sjö") for b in ("plan", "pris", "lag", "val", "torg", "bank", "park", "bygge")]
+    for hour in range(8):  # a quiet night: unrelated local news, three items an hour
+        for k in range(3):
+            title, text = BACKGROUND[(hour + k) % len(BACKGROUND)]
+            words = " ".join(rng.sample(vocabulary, 12))
+            n += 1
+            items.append(make_item(n, f"paper{k}", "editorial", hour * 60 + 10 + k * 15, f"{title} ({hour})", f"{words}. {text}"))
+    # 08: the airport story breaks: wire copies in three papers, English coverage, social posts and retweets
+    for k, paper in enumerate(["tn", "sd", "kp", "up"]):
+        n += 1
+        items.append(make_item(n, paper, "editorial", 8 * 60 + 5 + k, "Explosioner på flygplatsen i Bryssel", AIRPORT_SV + (" Mer följer." if k == 2 else "")))
+    n += 1
+    items.append(make_item(n, "bbc", "editorial", 8 * 60 + 20, "Explosions at Brussels airport", AIRPORT_EN, "en"))
+    for k in range(8):
+        n += 1
+        text = f"Explosioner på Zaventem flygplatsen i Bryssel, rök och kaos i avgångshallen, många skadade #{k} #bryssel"
+        items.append(make_item(n, f"user{k}", "social", 8 * 60 + 25 + k * 3, "", text))
+        n += 1
+        items.append(make_item(n, f"fan{k}", "social", 8 * 60 + 27 + k * 3, "", f"RT @user{k}: {text}"))
+    # 09: the metro blast
+    for k in range(3):
+        n += 1
+        items.append(make_item(n, f"paper{k}", "editorial", 9 * 60 + 15 + k * 5, "Explosion i tunnelbanan i Bryssel", METRO_SV + f" Uppdatering {k}."))
+    # 10: a rumour on social media only
+    for k in range(6):
+        n += 1
+        items.append(make_item(n, f"anon{k}", "social", 10 * 60 + 40 + k * 2, "", f"{RUMOUR} #{k} #tcentralen #skottlossning"))
+    return items
+
+
+def ingest(store, items):
+    """Store items, and the entities an enrichment pass would find (norm_ids are language-independent)."""
+    with store.transaction():
+        store.upsert_items(items)
+        store.con.execute(
+            "CREATE TABLE IF NOT EXISTS entities (item_id VARCHAR, label VARCHAR, text VARCHAR, norm_id VARCHAR)"
+        )
+        for item in items:
+            body = f"{item.title} {item.text}"
+            for word, norm in (("Bryssel", "loc:bryssel"), ("Brussels", "loc:bryssel"), ("Zaventem", "loc:zaventem"),
+                               ("Maelbeek", "loc:maelbeek"), ("T-Centralen", "loc:t-centralen")):
+                if word in body:
+                    store.con.execute(
+                        "INSERT INTO entities (item_id, label, text, norm_id) VALUES (?, 'LOC', ?, ?)", [item.id, word, norm]
+                    )
+
+
+def run_hours(store, items, last_hour: int = 11):
+    summaries = []
+    for hour in range(last_hour + 1):
+        end = T0 + timedelta(hours=hour + 1)
+        ingest(store, [i for i in items if end - timedelta(hours=1) <= i.published_at < end])
+        summaries.append(update_stories(store, now=end))
+    return summaries
+
+
+def test_item_text_does_not_repeat_a_title_the_body_starts_with():
+    assert item_text("Hej där", "Hej där, allihop") == "Hej där, allihop"
+    assert item_text("Rubrik", "Brödtext") == "Rubrik\nBrödtext"
+    assert item_tokens({"title": "Explosion i Bryssel", "text": "Explosion i Bryssel nu", "lemmas": None}).count("explosion") == 2
+
+
+def test_hourly_passes_build_stories_copies_alerts_and_rumours(store):
+    items = scenario_items()
+    summaries = run_hours(store, items)
+    assert sum(s["items"] for s in summaries) == len(items)
+    stories = list_stories(store.con, until=T0 + timedelta(hours=12), limit=100)
+    by_headline = {s["headline"]: s for s in stories}
+
+    airport = by_headline["Explosioner på flygplatsen i Bryssel"]
+    assert airport["by_kind"]["editorial"] >= 4
+    assert airport["n_copies"] >= 3 + 8  # wire copies and retweets
+    assert airport["n_outlets"] >= 8
+    assert set(airport["langs"]) == {"en", "sv"}  # cross-language: the English report joined
+    story = get_story(store.con, airport["id"])
+    rep = next(i for i in story["items"] if i["id"] == airport["representative_item_id"])
+    assert len(rep["copies"]) >= 3 and all(c["how"] in ("exact", "near", "update", "retweet") for c in rep["copies"])
+    assert {i["is_copy_of"] for i in story["items"] if i["is_copy_of"]} and all(
+        c in {i["id"] for i in story["items"]} for c in (x["id"] for x in rep["copies"])
+    )
+
+    metro = next(s for s in stories if "tunnelbanan" in (s["headline"] or ""))
+    assert metro["id"] != airport["id"]
+
+    rumour = next(s for s in stories if s["rumour"] and s["by_kind"]["social"] == s["n_items"])
+    assert any("sociala medier" in r for r in rumour["rumour_reasons"])
+    assert not airport["rumour"] or all("sociala medier utan" not in r for r in airport["rumour_reasons"])
+
+    alerts = list_alerts(store.con)
+    story_alerts = [a for a in alerts if a["kind"] == "story"]
+    airport_alert = [a for a in story_alerts if a["story_id"] == airport["id"]]
+    assert len(airport_alert) == 1  # raised once, not every pass
+    assert airport_alert[0]["hour"] == T0 + timedelta(hours=8)
+    assert airport_alert[0]["raised_at"] == T0 + timedelta(hours=9)
+    assert not [a for a in story_alerts if a["hour"] < T0 + timedelta(hours=8)]  # no alert in the quiet night
+
+    # the background stories stay apart from the incident
+    background = [s for s in stories if "Bostadspriserna" in (s["headline"] or "")]
+    assert background and all(s["id"] != airport["id"] for s in background)
+
+
+def test_a_pass_is_idempotent_and_state_survives_reopening(tmp_path):
+    from mediebild.data.store import Store
+
+    path = tmp_path / "s.duckdb"
+    items = scenario_items()
+    with Store.open(path, create=True) as store:
+        run_hours(store, items, last_hour=8)
+        before = list_stories(store.con, limit=100)
+        again = update_stories(store, now=T0 + timedelta(hours=9))
+        assert again["items"] == 0 and again["alerts"] == []
+    with Store.open(path) as store:
+        assert load_state(store.con, "clusters").n_live > 0
+        ingest(store, [i for i in items if i.published_at >= T0 + timedelta(hours=9)])
+        update_stories(store, now=T0 + timedelta(hours=12))
+        after = list_stories(store.con, limit=100)
+    airport_before = next(s for s in before if s["headline"] == "Explosioner på flygplatsen i Bryssel")
+    assert any(s["id"] == airport_before["id"] for s in after)
+
+
+def test_list_stories_counts_as_of_until(store):
+    items = scenario_items()
+    run_hours(store, items)
+    early = list_stories(store.con, since=T0 + timedelta(hours=8), until=T0 + timedelta(hours=8, minutes=30))
+    late = list_stories(store.con, since=T0 + timedelta(hours=8), until=T0 + timedelta(hours=12))
+    e = next(s for s in early if s["headline"] == "Explosioner på flygplatsen i Bryssel")
+    l = next(s for s in late if s["id"] == e["id"])
+    assert e["n_items"] < l["n_items"]
+    assert e["is_new"] and e["growth_per_hour"] > 0
+    assert all(s["last_seen"] >= T0 + timedelta(hours=8) for s in late)
