@@ -283,10 +283,18 @@ def conference_crons(raw: dict[str, Any] | None) -> list[str]:
     return crons
 
 
-def deployments(db: str | Path, *, out_dir: str | Path | None = None, lang: str = "sv", send: bool = True,
+def deployments(db: str | Path, *, out_dir: str | Path | None = None, lang: str = "sv", send: bool | None = None,
                 raw: dict[str, Any] | None = None) -> list:
-    """The RunnerDeployments `mediebild serve` serves: the digest at minute 1 of every hour, briefs before conferences."""
+    """The RunnerDeployments `mediebild serve` serves: the digest at minute 1 of every hour, briefs before conferences.
+
+    `send` None means: send when `[send]` in `raw` (the parsed mediebild.toml) configures somewhere to send to.
+    """
     from prefect.schedules import Cron
+
+    from mediebild.reports.send import parse_send_settings
+
+    if send is None:
+        send = parse_send_settings((raw or {}).get("send")).configured
 
     params = {"db": str(db), "lang": lang, "out_dir": str(out_dir) if out_dir else None, "send": send}
     flows = _build_flows()

@@ -114,3 +114,5 @@ def test_digest_flow_under_prefect(prefect_harness, db_path, tmp_path):
     assert brief_flow(db=str(db_path), formats="json")[0]["id"].startswith("brief-")
     found = deployments(db_path, raw={"brief": {"conference_times": ["08:00"]}})
     assert [d.name for d in found] == ["hourly-digest", "conference-brief"]
+    assert found[0].parameters["send"] is False  # nothing configured to send to
+    assert deployments(db_path, raw={"send": {"folder": str(tmp_path)}})[0].parameters["send"] is True
