@@ -58,3 +58,21 @@ def test_readme_names_the_test_command():
     assert "make test" in text and "make demo" in text
     ci = (README.parent / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_readme_configuration_example_is_valid(tmp_path, monkeypatch):
+    """The mediebild.toml shown in the README loads: settings, [send] and the incident profile."""
+    from mediebild.profile import Profile
+    from mediebild.reports.send import load_send_settings
+    from mediebild.settings import load_settings
+
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    config = next(b for b in blocks if "[ingest]" in b)
+    path = tmp_path / "mediebild.toml"
+    path.write_text(config, encoding="utf-8")
+    monkeypatch.setenv("MEDIEBILD_CONFIG", str(path))
+    settings = load_settings()
+    assert settings.ingest.concurrency == 4 and settings.lang == "sv"
+    load_send_settings(settings.raw)
+    profile = next(b for b in blocks if "[terms]" in b)
+    assert Profile.from_text(profile).name == "Attackerna i Bryssel"
