@@ -20,7 +20,7 @@ HEDGES = [
     r"obekräftat",
     r"enligt (?:uppgift|uppgifter|obekräftade)",
     r"uppgifter om",
-    r"ska ha\b",
+    r"ska (?:\w+ )?ha\b",
     r"rykte[tn]?\b|ryktas|rykten",
     r"sprids (?:på|i) sociala medier",
     r"inte bekräftat",
@@ -49,7 +49,9 @@ _DENIAL = re.compile("|".join(f"(?:{p})" for p in DENIALS), re.IGNORECASE)
 
 _NUMBER_WORDS = {
     "en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
+    "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15, "tjugo": 20, "trettio": 30,
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fifteen": 15, "twenty": 20, "thirty": 30,
     "dozens": 24, "dussintals": 24,
 }
 _CASUALTY = {

@@ -108,9 +108,20 @@ def test_item_text_does_not_repeat_a_title_the_body_starts_with():
     assert item_tokens({"title": "Explosion i Bryssel", "text": "Explosion i Bryssel nu", "lemmas": None}).count("explosion") == 2
 
 
-def test_hourly_passes_build_stories_copies_alerts_and_rumours(store):
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    """The test scenario replayed hour by hour once for the tests that only read the result."""
+    from mediebild.data.store import Store
+
+    store = Store.open(tmp_path_factory.mktemp("stories") / "replay.duckdb", create=True)
     items = scenario_items()
     summaries = run_hours(store, items)
+    yield store, items, summaries
+    store.close()
+
+
+def test_hourly_passes_build_stories_copies_alerts_and_rumours(replayed):
+    store, items, summaries = replayed
     assert sum(s["items"] for s in summaries) == len(items)
     stories = list_stories(store.con, until=T0 + timedelta(hours=12), limit=100)
     by_headline = {s["headline"]: s for s in stories}
@@ -166,9 +177,8 @@ def test_a_pass_is_idempotent_and_state_survives_reopening(tmp_path):
     assert any(s["id"] == airport_before["id"] for s in after)
 
 
-def test_list_stories_counts_as_of_until(store):
-    items = scenario_items()
-    run_hours(store, items)
+def test_list_stories_counts_as_of_until(replayed):
+    store = replayed[0]
     early = list_stories(store.con, since=T0 + timedelta(hours=8), until=T0 + timedelta(hours=8, minutes=30))
     late = list_stories(store.con, since=T0 + timedelta(hours=8), until=T0 + timedelta(hours=12))
     e = next(s for s in early if s["headline"] == "Explosioner på flygplatsen i Bryssel")

@@ -1,0 +1,49 @@
+"""Rumour flags: social-only spread, hedging, denials and contradicting casualty figures, with Swedish reasons."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from mediebild.models.rumours import RumourItem, assess, casualty_figures, hedges
+
+T = datetime(2016, 3, 22, 9, tzinfo=timezone.utc)
+
+
+def test_social_only_spread_is_flagged_with_a_reason():
+    verdict = assess([RumourItem(f"Folk springer vid T-Centralen #{k}", "social", T, f"u{k}") for k in range(4)])
+    assert verdict.rumour and verdict.codes == ["social_only"]
+    assert "sociala medier" in verdict.reasons[0]
+
+
+def test_a_story_with_an_editorial_source_is_not_social_only():
+    items = [RumourItem("Folk springer vid T-Centralen", "social")] * 4 + [RumourItem("Polisen på plats vid T-Centralen", "editorial")]
+    assert not assess(items).rumour
+
+
+def test_hedging_in_swedish_and_english():
+    assert hedges("Enligt uppgift ska det ha skjutits") == ["enligt uppgift", "ska det ha"]
+    assert hedges("Reportedly two blasts, unconfirmed") == ["reportedly", "unconfirmed"]
+    verdict = assess([RumourItem("Obekräftade uppgifter om skottlossning", "editorial")])
+    assert verdict.codes == ["hedging"] and "obekräftade uppgifter" in verdict.reasons[0]
+
+
+def test_denial_is_flagged():
+    verdict = assess([
+        RumourItem("Explosion vid Schuman, säger vittnen", "editorial", T, "a"),
+        RumourItem("Polisen dementerar uppgifterna om en explosion vid Schuman", "official", T, "polisen"),
+    ])
+    assert "denial" in verdict.codes and any("dementeras" in r for r in verdict.reasons)
+
+
+def test_contradicting_casualty_figures_close_in_time_but_not_a_rising_toll():
+    assert casualty_figures("Minst elva döda och 30 skadade") == {"dead": {11}, "injured": {30}}
+    close = assess([
+        RumourItem("11 döda i explosionerna", "editorial", T, "tn"),
+        RumourItem("Uppgifter: 20 döda på flygplatsen", "editorial", T + timedelta(minutes=20), "kp"),
+    ])
+    assert "contradiction" in close.codes and any("11 mot 20" in r for r in close.reasons)
+    rising = assess([
+        RumourItem("11 döda i explosionerna", "editorial", T, "tn"),
+        RumourItem("Dödssiffran stiger: 31 döda", "official", T + timedelta(hours=4), "pol"),
+    ])
+    assert "contradiction" not in rising.codes
