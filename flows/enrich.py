@@ -61,9 +61,22 @@ class Models:
         parts = [f"lang:py3langid+lingua-so", f"ner:{_file_digest(ARTIFACTS_DIR / NER_ARTIFACT / 'meta.json')}",
                  f"gaz:{_file_digest(GAZETTEER_PATH)}"]
         for name in ("relevance", "categories", "tone"):
-            model = getattr(self, name)
-            parts.append(f"{name}:{getattr(model, 'version', 'v') if model is not None else 'none'}")
+            parts.append(f"{name}:{_model_version(getattr(self, name))}")
         return ";".join(parts)
+
+
+def _model_version(model: Any) -> str:
+    """A label model's `version`, else a digest of its `meta` (what it was trained on, when), else its class."""
+    if model is None:
+        return "none"
+    version = getattr(model, "version", None)
+    if version:
+        return str(version)
+    meta = getattr(model, "meta", None)
+    if meta:
+        blob = json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]
+    return type(model).__name__
 
 
 def _file_digest(path) -> str:
@@ -99,8 +112,11 @@ def profile_key(profile: Any) -> str | None:
     """A short fingerprint of the profile, so a new profile re-scores relevance."""
     if profile is None:
         return None
+    inner = getattr(profile, "model", None)  # mediebild.profile.Profile wraps a pydantic ProfileModel
     if hasattr(profile, "model_dump"):
         payload = profile.model_dump(mode="json")
+    elif inner is not None and hasattr(inner, "model_dump"):
+        payload = inner.model_dump(mode="json")
     elif dataclasses.is_dataclass(profile):
         payload = dataclasses.asdict(profile)
     else:

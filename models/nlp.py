@@ -17,6 +17,7 @@ Pipelines and tables are loaded lazily, once per process.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,8 +30,14 @@ NER_ARTIFACT = "ner_sv"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 # spaCy language codes for the languages language.py returns, where they differ
 _SPACY_CODE = {"no": "nb"}
-# languages with a spaCy tokenizer worth using; others use the multi-language one
-_SPACY_LANGS = {"sv", "en", "nb", "da", "fi", "de", "fr", "nl", "es", "it", "pt", "ar", "pl", "ru", "tr", "fa", "is"}
+# languages that get their own spaCy tokenizer; the others use the multi-language one ("xx") with their own
+# stop-word list. Building a language's tokenizer can cost seconds (French: 30 s of regex compiling on a busy
+# machine), so only the ones the profile terms are written in get theirs.
+_SPACY_LANGS = {"sv", "en", "nb", "da"}
+# languages whose spacy-lookups-data lemma table is loaded (seconds each, once per process); the others keep
+# the lower-cased word form, which is what profile terms in those languages match anyway
+LEMMA_TABLE_LANGS = frozenset({"sv", "en", "nb", "da"})
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 # tokens that are platform noise, not content
 _SOCIAL_NOISE = frozenset({"rt", "via", "amp", "mt", "http", "https"})
 # words the POS-less lookup gets wrong (lower-case form -> lemma)
@@ -88,7 +95,9 @@ def _lemma_table(code: str) -> dict[str, str]:
     for candidate in (path, path.with_name(path.name + ".gz")):
         if candidate.is_file():
             read = srsly.read_gzip_json if candidate.suffix == ".gz" else srsly.read_json
-            return dict(read(candidate))
+            table = read(candidate)
+            # a few languages' tables give a list of lemmas for some words: keep the first
+            return {k: (v[0] if v else k) if isinstance(v, list) else v for k, v in table.items()}
     return {}
 
 
@@ -99,14 +108,37 @@ def _tokenizer_nlp(code: str):
     return spacy.blank(code)
 
 
+@lru_cache(maxsize=None)
+def _stop_words(code: str) -> frozenset[str]:
+    """spaCy's stop-word list of a language, or none.
+
+    The file spacy/lang/<code>/stop_words.py is loaded on its own: importing it as a package member would run
+    the language package's __init__, which builds the tokenizer exceptions (the cost this avoids).
+    """
+    import importlib.util
+
+    import spacy.lang
+
+    path = Path(spacy.lang.__path__[0]) / code / "stop_words.py"
+    spec = importlib.util.spec_from_file_location(f"_mediebild_stop_words_{code}", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return frozenset()
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception:  # a language whose list imports its package: go without
+        return frozenset()
+    return frozenset(getattr(module, "STOP_WORDS", ()))
+
+
 class _Lemmatiser:
     """lemma_of(word) with the table, the overrides and a per-process cache of answers."""
 
     def __init__(self, lang: str | None):
         code = spacy_code(lang)
-        self.table = _lemma_table(code) if code != "xx" else {}
+        self.table = _lemma_table(code) if code in LEMMA_TABLE_LANGS else {}
         self.overrides = LEMMA_OVERRIDES.get(lang or "", {})
-        self.stop_words = _tokenizer_nlp(code).Defaults.stop_words
+        self.stop_words = _stop_words(_SPACY_CODE.get(lang or "", lang or "xx"))
         self.cache: dict[str, str] = {}
         self.genitive_s = lang in ("sv", "no", "da")
 
@@ -132,12 +164,14 @@ class _Lemmatiser:
         out: list[str] = []
         stops = self.stop_words
         for tok in doc:
-            if tok.is_punct or tok.is_space or tok.like_url or tok.like_email or tok.is_stop or tok.like_num:
+            if tok.is_punct or tok.is_space or tok.like_url or tok.like_email or tok.like_num:
                 continue
             text = tok.text
+            if text.lower() in stops:
+                continue
             if text[0] in "@#" or text.lower() in _SOCIAL_NOISE:
                 continue  # handles, a lone '#', retweet markers
-            if not any(ch.isalpha() for ch in text):
+            if not _HAS_LETTER.search(text):
                 continue
             lemma = self.lemma_of(text)
             if lemma in stops:
