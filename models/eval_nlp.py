@@ -153,8 +153,12 @@ def evaluate_language(root: Path | None = None) -> dict:
         sets["crisislex_stopword_silver"] = crisis
     per_set = {}
     total_right = total_n = 0
+    all_gold: list[str] = []
+    all_pred: list[str] = []
     for name, pairs in sets.items():
         preds = detect_languages([t for t, _ in pairs])
+        all_gold.extend(gold for _, gold in pairs)
+        all_pred.extend(pred or "und" for pred, _ in preds)
         right = sum(1 for (_, gold), (pred, _) in zip(pairs, preds) if pred == gold)
         confusions = Counter(f"{gold}->{pred}" for (_, gold), (pred, _) in zip(pairs, preds) if pred != gold)
         by_lang = Counter(gold for _, gold in pairs)
@@ -166,10 +170,20 @@ def evaluate_language(root: Path | None = None) -> dict:
         }
         total_right += right
         total_n += len(pairs)
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    labels = sorted(set(all_gold))
+    p, r, f, support = precision_recall_fscore_support(all_gold, all_pred, labels=labels, zero_division=0)
     return {
         "task": "language",
         "n": total_n,
         "accuracy": total_right / total_n if total_n else None,
+        "weighted_f1": float(f1_score(all_gold, all_pred, labels=labels, average="weighted", zero_division=0)),
+        "macro_f1": float(f1_score(all_gold, all_pred, labels=labels, average="macro", zero_division=0)),
+        "per_class": {
+            lang: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(support[i])}
+            for i, lang in enumerate(labels)
+        },
         "per_set": per_set,
         "note": (
             "crisislex_stopword_silver is labelled by a stop-word vote (clear margin only), not by people; "

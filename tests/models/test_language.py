@@ -53,5 +53,7 @@ def test_language_accuracy_floors(shared_data):
 
     result = evaluate_language(shared_data)
     assert result["task"] == "language"
+    assert {"n", "weighted_f1", "macro_f1", "per_class"} <= set(result)
+    assert result["per_class"]["sv"]["support"] >= 3000
     for name, floor in FLOORS.items():
         assert result["per_set"][name]["accuracy"] >= floor, (name, result["per_set"][name])
