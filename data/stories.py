@@ -24,6 +24,7 @@ from mediebild.timeutil import as_utc, floor_hour
 Con = duckdb.DuckDBPyConnection
 
 PLACE_LABELS = ("LOC", "GPE", "PLACE", "FAC")
+REFRESH_ITEMS = 300  # newest items per story that a pass reads for its headline and rumour flags
 KIND_RANK = {"editorial": 0, "official": 1, "social": 2}
 
 
@@ -88,17 +89,18 @@ def unseen_items(con: Con, *, until: datetime, limit: int | None = None) -> list
     """Items published before `until` that no pass has looked at, oldest first, with what enrichment knows.
 
     Keys: id, source_id, kind, url, title, text, published_at, lang, lemmas (str or None),
-    relevant (bool or None when not enriched), entities [norm_id or lower-cased text].
+    relevant (bool or None when not enriched), relevance (score or None), entities [norm_id or label:text].
     """
     enrich = table_exists(con, "enrichments")
     cols = _columns(con, "enrichments") if enrich else set()
     lemmas = "e.lemmas" if "lemmas" in cols else "NULL"
     relevant = "e.relevant" if "relevant" in cols else "NULL"
+    relevance = "e.relevance" if "relevance" in cols else "NULL"
     lang = "coalesce(e.lang, i.lang)" if "lang" in cols else "i.lang"
     join = "LEFT JOIN enrichments e ON e.item_id = i.id" if enrich else ""
     sql = f"""
         SELECT i.id, i.source_id, i.kind, i.url, i.title, i.text, i.published_at, {lang} AS lang,
-               {lemmas} AS lemmas, {relevant} AS relevant
+               {lemmas} AS lemmas, {relevant} AS relevant, {relevance} AS relevance
         FROM items i {join}
         WHERE i.published_at < ? AND NOT EXISTS (SELECT 1 FROM story_seen s WHERE s.item_id = i.id)
         ORDER BY i.published_at, i.id
@@ -143,7 +145,7 @@ def record_pass(
     con: Con,
     *,
     now: datetime,
-    seen: Iterable[tuple[str, bool]],
+    seen: Iterable[tuple[str, bool, str | None]],
     copies: Iterable[tuple[str, str, str, float]],
     assignments: Iterable[tuple[str, str, float]],
     opened: Iterable[str],
@@ -157,8 +159,8 @@ def record_pass(
     seen = list(seen)
     if seen:
         con.execute(
-            "INSERT OR IGNORE INTO story_seen SELECT unnest(?), ?, unnest(?)",
-            [[s[0] for s in seen], at, [s[1] for s in seen]],
+            "INSERT OR IGNORE INTO story_seen SELECT unnest(?), ?, unnest(?), unnest(?)",
+            [[s[0] for s in seen], at, [s[1] for s in seen], [s[2] if len(s) > 2 else None for s in seen]],
         )
     for story_id in opened:
         con.execute(
@@ -189,15 +191,23 @@ def record_pass(
         con.execute("UPDATE alerts SET story_id = ? WHERE story_id = ?", [into, absorbed])
 
 
-def story_items_for(con: Con, story_ids: Sequence[str], *, until: datetime | None = None) -> dict[str, list[dict]]:
-    """story id -> its items (originals and copies), oldest first."""
+def story_items_for(
+    con: Con, story_ids: Sequence[str], *, until: datetime | None = None, latest: int | None = None
+) -> dict[str, list[dict]]:
+    """story id -> its items (originals and copies), oldest first; with `latest` only that many newest."""
     if not story_ids:
         return {}
+    limit = (
+        " QUALIFY row_number() OVER (PARTITION BY si.story_id ORDER BY i.published_at DESC, i.id DESC) <= "
+        + str(int(latest))
+        if latest
+        else ""
+    )
     sql = """
         SELECT si.story_id, i.id, i.title, i.text, i.url, i.source_id, i.kind, i.lang, i.published_at,
                c.copy_of, c.how
         FROM story_items si JOIN items i ON i.id = si.item_id LEFT JOIN copies c ON c.item_id = i.id
-        WHERE si.story_id IN (SELECT unnest(?))""" + (" AND i.published_at < ?" if until else "") + """
+        WHERE si.story_id IN (SELECT unnest(?))""" + (" AND i.published_at < ?" if until else "") + limit + """
         ORDER BY i.published_at, i.id"""
     params: list[Any] = [list(story_ids)] + ([_naive(until)] if until else [])
     out: dict[str, list[dict]] = defaultdict(list)
@@ -218,23 +228,41 @@ def representative(items: Sequence[dict]) -> dict | None:
     )
 
 
-def refresh_stories(con: Con, story_ids: Sequence[str], *, now: datetime, verdicts: dict[str, Any] | None = None) -> None:
-    """Recompute the stored headline, times, size and rumour flags of the given stories."""
-    items = story_items_for(con, story_ids)
+def refresh_stories(
+    con: Con, story_ids: Sequence[str], *, now: datetime, verdicts: dict[str, Any] | None = None,
+    members: dict[str, list[dict]] | None = None,
+) -> None:
+    """Recompute the stored headline, times, size and rumour flags of the given stories.
+
+    Times and sizes come from SQL aggregates; the headline from `members` (default: the newest
+    REFRESH_ITEMS items of each story), so a pass costs the same however large a story has grown.
+    """
+    if not story_ids:
+        return
+    members = members if members is not None else story_items_for(con, story_ids, latest=REFRESH_ITEMS)
+    figures = {
+        r[0]: r[1:]
+        for r in con.execute(
+            """SELECT si.story_id, min(i.published_at), max(i.published_at), count(*)
+               FROM story_items si JOIN items i ON i.id = si.item_id
+               WHERE si.story_id IN (SELECT unnest(?)) GROUP BY si.story_id""",
+            [list(story_ids)],
+        ).fetchall()
+    }
     at = _naive(now)
     for story_id in story_ids:
-        members = items.get(story_id, [])
-        if not members:
+        if story_id not in figures:
             continue
-        rep = representative(members)
+        first, last, n = figures[story_id]
+        rep = representative(members.get(story_id, []))
         verdict = (verdicts or {}).get(story_id)
         params = [
             (rep["title"] or rep["text"][:120]) if rep else None,
             rep["url"] if rep else None,
             rep["id"] if rep else None,
-            _naive(min(i["published_at"] for i in members)),
-            _naive(max(i["published_at"] for i in members)),
-            len(members),
+            first,
+            last,
+            n,
             at,
         ]
         if verdict is not None:
@@ -270,18 +298,14 @@ def hourly_story_counts(con: Con, *, now: datetime, hours: int = 13) -> dict[str
     return dict(out)
 
 
-def recent_texts(con: Con, *, now: datetime, hours: int = 13) -> list[dict]:
-    """Relevant, clustered originals of the last `hours` (for term spikes): id, published_at, title, text, lemmas."""
-    enrich = table_exists(con, "enrichments") and "lemmas" in _columns(con, "enrichments")
-    lemmas = "e.lemmas" if enrich else "NULL"
-    join = "LEFT JOIN enrichments e ON e.item_id = i.id" if enrich else ""
-    return _rows(
-        con,
-        f"""SELECT i.id, i.published_at, i.title, i.text, {lemmas} AS lemmas
-            FROM story_seen s JOIN items i ON i.id = s.item_id {join}
-            WHERE s.clustered AND i.published_at >= ? AND i.published_at < ?""",
+def recent_terms(con: Con, *, now: datetime, hours: int = 13) -> list[tuple[datetime, list[str]]]:
+    """(published_at, terms) of the clustered originals of the last `hours` (for term spikes)."""
+    rows = con.execute(
+        """SELECT i.published_at, s.terms FROM story_seen s JOIN items i ON i.id = s.item_id
+           WHERE s.clustered AND s.terms IS NOT NULL AND i.published_at >= ? AND i.published_at < ?""",
         [_naive(as_utc(now) - timedelta(hours=hours)), _naive(now)],
-    )
+    ).fetchall()
+    return [(_aware(at), terms.split()) for at, terms in rows]
 
 
 def raise_alert(con: Con, alert: dict[str, Any], *, term_quiet: timedelta = timedelta(hours=12)) -> bool:
@@ -547,7 +571,7 @@ def list_alerts(con: Con, *, since: datetime | None = None, until: datetime | No
     return _rows(
         con,
         f"""SELECT a.id, a.story_id, a.kind, a.term, a.raised_at, a.hour, a.count_last_hour, a.baseline, a.score,
-                   coalesce(s.headline, a.headline) AS headline
+                   coalesce(a.headline, s.headline) AS headline
             FROM alerts a LEFT JOIN stories s ON s.id = a.story_id {clause}
             ORDER BY a.raised_at DESC, a.score DESC""",
         params,

@@ -9,6 +9,7 @@ Everything is dedup'd; only relevant items (all items before enrichment exists) 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,17 @@ from mediebild.timeutil import as_utc, floor_hour, utcnow
 DEDUP_STATE = "dedup"
 CLUSTER_STATE = "clusters"
 MAX_TOKENS = 150  # the title twice and the lead: enough to place a story, bounded in cost
+# Items below the relevance classifier's cut but above this score are still clustered: a rumour seldom names
+# the incident's terms, and on the demo day this floor keeps 86 % of the relevant items (against 32 % for the
+# classifier's own cut) for 6 off-topic items of 114.
+STORY_RELEVANCE_FLOOR = 0.2
+
+
+def to_cluster(item: dict[str, Any]) -> bool:
+    """Cluster relevant items; before enrichment (relevant is None) everything."""
+    if item.get("relevant") is not False:
+        return True
+    return (item.get("relevance") or 0.0) >= STORY_RELEVANCE_FLOOR
 
 
 def item_text(title: str | None, text: str | None) -> str:
@@ -59,16 +71,17 @@ def update_stories(
     clusterer = clusterer or OnlineClusterer()
     con = store.con
     with store.transaction():
-        index: DedupIndex = db.load_state(con, DEDUP_STATE) or DedupIndex()
-        state: ClusterState = db.load_state(con, CLUSTER_STATE) or ClusterState()
+        index: DedupIndex = _load_state(store, DEDUP_STATE) or DedupIndex()
+        state: ClusterState = _load_state(store, CLUSTER_STATE) or ClusterState()
         items = db.unseen_items(con, until=now)
         by_id = {i["id"]: i for i in items}
 
         matches = index.add(DedupDoc(i["id"], item_text(i["title"], i["text"]), i["published_at"], i["source_id"]) for i in items)
         copy_of = {m.item_id: m for m in matches}
-        to_cluster = [i for i in items if i["id"] not in copy_of and i["relevant"] is not False]
+        originals = [i for i in items if i["id"] not in copy_of and to_cluster(i)]
+        tokens = {i["id"]: item_tokens(i) for i in originals}
         result = clusterer.add(
-            state, [ClusterDoc(i["id"], item_tokens(i), i["published_at"], i["entities"], i["lang"]) for i in to_cluster]
+            state, [ClusterDoc(i["id"], tokens[i["id"]], i["published_at"], i["entities"], i["lang"]) for i in originals]
         )
         merges = [(db.story_key(a), db.story_key(b)) for a, b in result.merges]
         final = resolve_merges(result.merges)
@@ -80,7 +93,10 @@ def update_stories(
         db.record_pass(
             con,
             now=now,
-            seen=[(i["id"], i["id"] in clustered) for i in items],
+            seen=[
+                (i["id"], i["id"] in clustered, " ".join(dict.fromkeys(tokens[i["id"]])) if i["id"] in clustered else None)
+                for i in items
+            ],
             copies=[(m.item_id, m.copy_of, m.how, m.similarity) for m in matches],
             assignments=assignments,
             opened=opened,
@@ -89,14 +105,17 @@ def update_stories(
         touched = sorted(
             set(db.story_of_items(con, list(by_id)).values()) | {b for _, b in merges}
         )
-        verdicts = _rumour_verdicts(con, touched)
-        db.refresh_stories(con, touched, now=now, verdicts=verdicts)
+        members = db.story_items_for(con, touched, latest=db.REFRESH_ITEMS)
+        verdicts = _rumour_verdicts(members)
+        db.refresh_stories(con, touched, now=now, verdicts=verdicts, members=members)
         alerts = _raise_alerts(con, now=now, rule=story_rule)
 
         index.prune(now)
         dropped = clusterer.prune(state, now)
         dedup_bytes = db.save_state(con, DEDUP_STATE, index, now=now)
         cluster_bytes = db.save_state(con, CLUSTER_STATE, state, now=now)
+    _remember_state(store, DEDUP_STATE, index)  # only after the commit
+    _remember_state(store, CLUSTER_STATE, state)
     return {
         "now": now,
         "items": len(items),
@@ -114,8 +133,31 @@ def update_stories(
     }
 
 
-def _rumour_verdicts(con, story_ids: list[str]) -> dict[str, Any]:
-    members = db.story_items_for(con, story_ids)
+# The state a pass saved, kept in this process so the next pass skips unpickling it (rebuilding the LSH
+# tables costs seconds). Used only while the stored blob is byte for byte the one this process wrote.
+_STATE_CACHE: dict[tuple[str, str], tuple[str, Any]] = {}
+
+
+def _stored_digest(store, name: str) -> str | None:
+    row = store.con.execute("SELECT state FROM story_state WHERE name = ?", [name]).fetchone()
+    return None if row is None else hashlib.sha1(row[0]).hexdigest()
+
+
+def _load_state(store, name: str):
+    cached = _STATE_CACHE.pop((str(store.path), name), None)  # the pass owns it; a failed pass leaves nothing
+    if cached is not None and cached[0] == _stored_digest(store, name):
+        return cached[1]
+    return db.load_state(store.con, name)
+
+
+def _remember_state(store, name: str, obj: Any) -> None:
+    digest = _stored_digest(store, name)
+    if digest is not None:
+        _STATE_CACHE[(str(store.path), name)] = (digest, obj)
+
+
+def _rumour_verdicts(members: dict[str, list[dict]]) -> dict[str, Any]:
+    """Rumour flags of each story from its newest items (originals and copies alike: spread counts)."""
     return {
         story_id: assess(
             [RumourItem(item_text(i["title"], i["text"]), i["kind"], i["published_at"], i["source_id"]) for i in items]
@@ -136,12 +178,11 @@ def _raise_alerts(con, *, now: datetime, rule: SpikeRule) -> list[dict[str, Any]
                  "headline": names.get(s.key)}
         if db.raise_alert(con, alert):
             raised.append(alert)
-    texts = db.recent_texts(con, now=now)
     hourly: list[list[list[str]]] = [[] for _ in range(13)]
-    for t in texts:
-        ago = int((now - t["published_at"]).total_seconds() // 3600)
+    for at, terms in db.recent_terms(con, now=now):
+        ago = int((now - at).total_seconds() // 3600)
         if 0 <= ago < 13:
-            hourly[12 - ago].append(t["lemmas"].split() if t.get("lemmas") else tokenise(item_text(t["title"], t["text"])))
+            hourly[12 - ago].append(terms)
     for s in term_spikes(hourly):
         alert = {"kind": "term", "story_id": None, "term": s.key, "raised_at": now, "hour": hour,
                  "count_last_hour": s.count_last_hour, "baseline": s.baseline, "score": s.score, "headline": None}

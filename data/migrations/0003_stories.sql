@@ -40,7 +40,8 @@ CREATE INDEX copies_of ON copies (copy_of);
 CREATE TABLE story_seen (
     item_id      VARCHAR PRIMARY KEY,
     seen_at      TIMESTAMP NOT NULL,
-    clustered    BOOLEAN NOT NULL          -- false: a copy, or not relevant to the incident
+    clustered    BOOLEAN NOT NULL,         -- false: a copy, or not relevant to the incident
+    terms        VARCHAR                   -- space-joined terms of a clustered original (for term spikes)
 );
 
 CREATE TABLE alerts (

@@ -47,3 +47,21 @@ def test_contradicting_casualty_figures_close_in_time_but_not_a_rising_toll():
         RumourItem("Dödssiffran stiger: 31 döda", "official", T + timedelta(hours=4), "pol"),
     ])
     assert "contradiction" not in rising.codes
+
+
+def test_weak_hedges_need_company_and_unrelated_quantities_do_not_contradict():
+    one = assess([RumourItem("Uppgifter om läget från länsstyrelsen", "official")])
+    assert not one.rumour
+    two = assess([RumourItem("Uppgifter om skottlossning", "editorial"), RumourItem("Uppgifter om skott vid T-Centralen", "social")])
+    assert two.codes == ["hedging"]
+    quantities = assess([
+        RumourItem("Två svenskar skadade", "editorial", T, "ud"),
+        RumourItem("Över 250 skadade i attackerna", "editorial", T + timedelta(minutes=30), "tn"),
+    ])
+    assert not quantities.rumour
+
+
+def test_denials_in_plain_words():
+    for text in ("Belgisk polis: Ingen explosion vid Schuman", "Swedavia: Arlanda är inte utrymt", "Police: no shooting at T-Centralen"):
+        assert assess([RumourItem(text, "official")]).codes == ["denial"], text
+    assert not assess([RumourItem("Så skyddar du dig mot falska bilder", "editorial")]).rumour
