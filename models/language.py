@@ -28,11 +28,12 @@ MIN_LETTERS = 3
 PRIOR: dict[str, float] = {"sv": 2.0, "en": 1.5}
 _ALIASES = {"nn": "no", "nb": "no"}
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|\bRT\b|&amp;|&lt;|&gt;")
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _SOMALI_CUES = re.compile(
     r"\b(ayaa|iyo|waxaa|waxay|wuxuu|ayuu|ayay|waa|ee|oo|kala|dadka|magaalada|dowladda|xaaladda|booliska)\b",
     re.IGNORECASE,
 )
+# at least MIN_LETTERS letters anywhere in the text (a search stops at the third; no full count)
+_ENOUGH_LETTERS = re.compile(r"[^\W\d_](?:.*?[^\W\d_]){%d}" % (MIN_LETTERS - 1), re.DOTALL)
 _lock = threading.Lock()
 
 
@@ -62,7 +63,7 @@ def clean_for_language(text: str) -> str:
 
 def _detect_one(identifier, text: str) -> tuple[str | None, float]:
     cleaned = clean_for_language(text)
-    if len(_LETTER.findall(cleaned)) < MIN_LETTERS:
+    if not _ENOUGH_LETTERS.search(cleaned):
         return None, 0.0
     scores = {code: p * PRIOR.get(code, 1.0) for code, p in identifier.rank(cleaned)}
     total = sum(scores.values()) or 1.0
