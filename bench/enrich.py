@@ -5,7 +5,7 @@ Stages: language, lemmas (spaCy tokenizer + lookup), the label models of the oth
 (relevance, categories, tone), NER (spaCy, Swedish model + gazetteer) on a sample, then `enrich_pending`
 end to end on a fresh DuckDB file.
 
-    .venv/bin/python bench/enrich.py --n 20000 --ner-sample 2000
+    .venv/bin/python bench/enrich.py --n 20000 --ner-sample 2000 --workers 2
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="items")
     parser.add_argument("--ner-sample", type=int, default=2000, help="texts for the NER stage")
     parser.add_argument("--shared", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=2, help="processes for the end-to-end run")
     args = parser.parse_args()
 
     from mediebild.models.ner_train import shared_data_dir
@@ -120,12 +121,14 @@ def main() -> None:
                       text=text, author=None, published_at=now, fetched_at=now) for i, text in enumerate(texts)]
         with store.transaction():
             store.upsert_items(items)
-        summary = enrich_pending(store, models=models)
+        summary = enrich_pending(store, models=models, workers=args.workers, batch_size=1000)
         store.close()
     print(f"{'end to end':<11} {summary['items_per_second'] or 0:>9,.0f}/s  ({summary['seconds']:.1f} s for {summary['items']} items, "
+          f"{args.workers} worker(s), "
           f"NER on {summary['ner_items']}, {summary['entities']} entities, DuckDB writes included)")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak memory (max RSS): {peak_kb / 1024:,.0f} MB")
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"peak memory (max RSS): {peak_kb / 1024:,.0f} MB in this process, {child_kb / 1024:,.0f} MB in the largest worker")
 
 
 if __name__ == "__main__":

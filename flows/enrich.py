@@ -167,11 +167,12 @@ def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, m
 
 
 def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progress: Progress | None = None,
-                   models: Models | None = None, limit: int | None = None) -> dict[str, Any]:
+                   models: Models | None = None, limit: int | None = None, workers: int = 1) -> dict[str, Any]:
     """Enrich every pending item of `store`; returns a summary (items, relevant, by language, by info type...).
 
     `profile` defaults to the active profile in the store (when mediebild.profile exists). `progress(done, total)`
-    is called after each batch.
+    is called after each batch. `workers` > 1 computes batches in that many forked processes (the models are
+    loaded once, before the fork, and shared); only this process touches the database, in batch order.
     """
     started = time.perf_counter()
     models = models or load_models()
@@ -185,9 +186,14 @@ def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progre
     by_type: Counter[str] = Counter()
     if progress:
         progress(0, total)
-    for start in range(0, total, max(1, batch_size)):
-        items = db.fetch_items(store, ids[start : start + batch_size])
-        rows, entities = enrich_batch(items, models, profile, model_version=version, key=key)
+    batch_size = max(1, batch_size)
+    starts = range(0, total, batch_size)
+    batches = (db.fetch_items(store, ids[start : start + batch_size]) for start in starts)
+    if workers > 1 and total > batch_size:
+        results = _parallel(batches, workers, (models, profile, version, key))
+    else:
+        results = (enrich_batch(items, models, profile, model_version=version, key=key) for items in batches)
+    for start, (rows, entities) in zip(starts, results):
         db.write_enrichments(store, rows, entities)
         counts["items"] += len(rows)
         counts["relevant"] += sum(1 for r in rows if r.get("relevant"))
@@ -208,6 +214,33 @@ def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progre
         "seconds": round(seconds, 3),
         "items_per_second": round(counts["items"] / seconds, 1) if seconds > 0 and counts["items"] else None,
     }
+
+
+_WORKER_STATE: tuple | None = None
+
+
+def _work(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    models, profile, version, key = _WORKER_STATE  # inherited through fork
+    return enrich_batch(items, models, profile, model_version=version, key=key)
+
+
+def _parallel(batches, workers: int, state: tuple):
+    """Yield enrich_batch results in batch order, computed by `workers` forked processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_STATE
+    detect_languages(["förvärmning"])  # load the models here, so every worker shares them
+    analyse(["Förvärmning i Solna", "Warm-up in Solna"], ["sv", "en"], ner=True)
+    _WORKER_STATE = state
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = []
+        for items in batches:
+            pending.append(pool.submit(_work, items))
+            if len(pending) > workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def _build_flow():

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = Path("mediebild.duckdb"),
         batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Items per batch (one transaction each).")] = 2000,
         limit: Annotated[int | None, typer.Option("--limit", min=1, help="Enrich at most this many items.")] = None,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="Processes computing batches (2 on a 2-core machine).")] = 1,
         as_json: JsonOption = False,
     ) -> None:
         """Enrich what is pending: language, lemmas, relevance, information type, tone; entities for relevant items.
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
           mediebild enrich --db demo.duckdb --json
 
-          MEDIEBILD_DB=monitor.duckdb mediebild enrich --batch-size 500
+          MEDIEBILD_DB=monitor.duckdb mediebild enrich --batch-size 500 --workers 2
         """
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
         with open_store(db) as store:
             if as_json:
-                summary = enrich_pending(store, batch_size=batch_size, limit=limit)
+                summary = enrich_pending(store, batch_size=batch_size, limit=limit, workers=workers)
                 emit_json(summary)
                 return
             columns = (TextColumn("berikar"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -69,5 +70,5 @@ def register(app: typer.Typer) -> None:
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                summary = enrich_pending(store, batch_size=batch_size, limit=limit, progress=progress)
+                summary = enrich_pending(store, batch_size=batch_size, limit=limit, progress=progress, workers=workers)
         print_summary(summary)

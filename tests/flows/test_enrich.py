@@ -144,3 +144,18 @@ def test_enrich_flow_under_prefect_harness(db_path, prefect_harness):
     with Store.open(db_path) as store:
         add(store, ["sv1", "en1"])
     assert enrich_flow(str(db_path))["items"] == 2
+
+
+def test_two_workers_give_the_same_rows_as_one(tmp_path):
+    from mediebild.data.store import Store
+
+    results = []
+    for workers in (1, 2):
+        with Store.open(tmp_path / f"w{workers}.duckdb", create=True) as store:
+            add(store)
+            summary = enrich_pending(store, models=Models(), batch_size=2, workers=workers)
+            assert summary["items"] == 5
+            results.append(store.con.execute(
+                "SELECT e.item_id, e.lang, e.lemmas, count(n.item_id) FROM enrichments e "
+                "LEFT JOIN entities n USING (item_id) GROUP BY ALL ORDER BY 1").fetchall())
+    assert results[0] == results[1]
