@@ -1,6 +1,6 @@
 """`mediebild serve`: the Prefect schedules, served from this process.
 
-Ingest every few minutes; the hourly digest just after the top of every hour; the conference brief
+A monitoring pass (ingest, enrichment, stories and alerts: flows/monitor.py) every few minutes; the hourly digest just after the top of every hour; the conference brief
 before the conference times in `[brief] conference_times` of mediebild.toml. With no PREFECT_API_URL
 Prefect runs a temporary server inside this process. To scale out, point PREFECT_API_URL at a Prefect
 server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
@@ -16,7 +16,7 @@ from typing import Any
 
 def describe(db: str, *, every_minutes: int, raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """(deployment name, schedule in words) for people, without importing Prefect."""
-    found = [("mediebild-ingest", f"var {every_minutes}:e minut")]
+    found = [("mediebild-ingest", f"var {every_minutes}:e minut: inhämtning, berikning, händelser och larm")]
     found.append(("hourly-digest", "en minut över varje hel timme (Europe/Stockholm)"))
     times = ((raw or {}).get("brief") or {}).get("conference_times") or []
     if times:
@@ -29,10 +29,10 @@ def build_deployments(db: str, *, every_minutes: int, settings=None, out_dir: Pa
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from mediebild.flows.digest import deployments as digest_deployments
-    from mediebild.flows.ingest import get_ingest_flow
+    from mediebild.flows.monitor import get_monitor_flow
 
     cfg = settings.ingest if settings is not None else None
-    flow = get_ingest_flow()
+    flow = get_monitor_flow()
     params: dict[str, Any] = {"db": db}
     if cfg is not None:
         flow = flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=cfg.concurrency))

@@ -162,3 +162,20 @@ def test_ingest_flow_under_prefect_harness(tmp_path, httpserver, prefect_harness
         assert store.count("items") == 3
         attempts = dict(store.con.execute("SELECT source_id, attempts FROM fetches").fetchall())
         assert attempts["flaky"] == 3 and attempts["gone"] == 1
+
+
+@pytest.mark.prefect
+def test_monitor_pass_runs_ingest_enrich_and_stories(tmp_path, httpserver, prefect_harness):
+    """The flow `mediebild serve` schedules: one pass stores, enriches and clusters."""
+    from mediebild.data.store import Store
+    from mediebild.flows.monitor import get_monitor_flow
+
+    httpserver.expect_request("/a.xml").respond_with_data(rss("a", 4))
+    db = tmp_path / "pass.duckdb"
+    with Store.open(db, create=True) as store:
+        add_sources(store, httpserver, ["a"])
+    result = get_monitor_flow()(db=str(db), retries=0, retry_delay_s=0, limits=LIMITS)
+    assert result["ingest"]["items_new"] == 4
+    assert "error" not in result["enrich"] and "error" not in result["stories"]
+    with Store.open(db) as store:
+        assert store.count("enrichments") == 4

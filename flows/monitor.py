@@ -1,0 +1,44 @@
+"""One monitoring pass as a Prefect flow: ingest, then enrichment, then stories and alerts.
+
+This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
+the previous one stored, so a failed step is retried on the next pass without redoing the others; a
+step that raises is reported and the pass goes on to the next one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+
+_FLOW = None
+
+
+def _build_flow():
+    from prefect import flow
+
+    from mediebild.flows.enrich import get_enrich_flow
+    from mediebild.flows.ingest import get_ingest_flow
+    from mediebild.flows.stories import get_stories_flow
+
+    @flow(name="monitor-pass", persist_result=False, log_prints=False)
+    def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
+                     limits: HttpLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+        """Ingest every source, enrich what is new, update stories and alerts."""
+        result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
+                                                              limits=limits)}
+        for name, step in (("enrich", get_enrich_flow()), ("stories", get_stories_flow())):
+            try:
+                result[name] = step(db=db)
+            except Exception as exc:  # the next pass retries; ingest already stored what it fetched
+                result[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        return result
+
+    return monitor_pass
+
+
+def get_monitor_flow():
+    global _FLOW
+    if _FLOW is None:
+        _FLOW = _build_flow()
+    return _FLOW
