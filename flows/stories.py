@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mediebild.data import stories as db
-from mediebild.models.clustering import ClusterDoc, ClusterState, OnlineClusterer, resolve_merges, tokenise
+from mediebild.models.clustering import (
+    ClusterDoc,
+    ClusterState,
+    OnlineClusterer,
+    resolve_merges,
+    tokenise,
+    weighted_tokens,
+)
 from mediebild.models.dedup import DedupDoc, DedupIndex
 from mediebild.models.rumours import RumourItem, assess
 from mediebild.models.spikes import SpikeRule, spikes, term_spikes
@@ -23,7 +30,6 @@ from mediebild.timeutil import as_utc, floor_hour, utcnow
 
 DEDUP_STATE = "dedup"
 CLUSTER_STATE = "clusters"
-MAX_TOKENS = 150  # the title twice and the lead: enough to place a story, bounded in cost
 # Items below the relevance classifier's cut but above this score are still clustered: a rumour seldom names
 # the incident's terms, and on the demo day this floor keeps 86 % of the relevant items (against 32 % for the
 # classifier's own cut) for 6 off-topic items of 114.
@@ -45,17 +51,29 @@ def item_text(title: str | None, text: str | None) -> str:
     return f"{title}\n{text}"
 
 
-def item_tokens(item: dict[str, Any]) -> list[str]:
-    """Lemmas from enrichment when present, else the fallback tokeniser; the title counts twice."""
+def item_tokens(item: dict[str, Any], title_lemmas: list[str] | None = None) -> list[str]:
+    """What clustering sees (models.clustering.weighted_tokens): the title weighted, then the body.
+
+    With enrichment's lemmas the title is counted in lemmas too (`title_lemmas`, else the tokeniser's
+    words), so "Explosioner på flygplatsen" adds weight to the lemmas explosion and flygplats that the body uses.
+    """
     if item.get("lemmas"):
-        lemmas = item["lemmas"].split()
-        title = tokenise(item.get("title") or "")
-        return (title + lemmas)[:MAX_TOKENS]
-    title = tokenise(item.get("title") or "")
-    body = tokenise(item.get("text") or "")
-    if title and body[: len(title)] == title:
-        body = body[len(title) :]
-    return (title * 2 + body)[:MAX_TOKENS]
+        title = title_lemmas if title_lemmas is not None else tokenise(item.get("title") or "")
+        return weighted_tokens(title, item["lemmas"].split())
+    return weighted_tokens(tokenise(item.get("title") or ""), tokenise(item.get("text") or ""))
+
+
+def title_lemmas(items: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Lemmas of the titles of enriched items (the lookup lemmatiser: cheap, and loaded by enrichment anyway)."""
+    enriched = [i for i in items if i.get("lemmas") and (i.get("title") or "").strip()]
+    if not enriched:
+        return {}
+    try:
+        from mediebild.models.nlp import lemmatise
+    except ImportError:  # pragma: no cover - the NLP extra is part of the install
+        return {}
+    lemmas = lemmatise([i["title"] for i in enriched], [i.get("lang") for i in enriched])
+    return {i["id"]: list(found) for i, found in zip(enriched, lemmas)}
 
 
 def update_stories(
@@ -79,7 +97,8 @@ def update_stories(
         matches = index.add(DedupDoc(i["id"], item_text(i["title"], i["text"]), i["published_at"], i["source_id"]) for i in items)
         copy_of = {m.item_id: m for m in matches}
         originals = [i for i in items if i["id"] not in copy_of and to_cluster(i)]
-        tokens = {i["id"]: item_tokens(i) for i in originals}
+        titles = title_lemmas(originals)
+        tokens = {i["id"]: item_tokens(i, titles.get(i["id"])) for i in originals}
         result = clusterer.add(
             state, [ClusterDoc(i["id"], tokens[i["id"]], i["published_at"], i["entities"], i["lang"]) for i in originals]
         )

@@ -10,8 +10,10 @@ from mediebild.models.clustering import (
     ClusterState,
     OnlineClusterer,
     cluster_labels,
+    named,
     resolve_merges,
     tokenise,
+    weighted_tokens,
 )
 
 T = datetime(2016, 3, 22, 8, tzinfo=timezone.utc)
@@ -107,3 +109,20 @@ def test_big_batches_are_chunked_with_the_same_result_shape():
     result = clusterer.add(state, background(2))
     assert len(result.assignments) == 2 * len(BACKGROUND)
     assert state.sizes.sum() == 2 * len(BACKGROUND)
+
+
+def test_the_title_counts_twice_and_three_times_in_a_long_article():
+    assert weighted_tokens(["explosion", "flygplats"], ["explosion", "flygplats", "rök"]) == [
+        "explosion", "flygplats", "explosion", "flygplats", "rök"]  # the body's leading title is not repeated
+    long_body = [f"w{k}" for k in range(200)]
+    tokens = weighted_tokens(["samsung"], long_body)
+    assert tokens[:3] == ["samsung"] * 3 and len(tokens) == 150
+
+
+def test_entity_ids_without_a_name_are_ignored():
+    assert named(["org:", "per:", "", "loc:zaventem"]) == ["loc:zaventem"]
+    clusterer, state = OnlineClusterer(), ClusterState()
+    docs = [cdoc("x1", "Hammarby vann derbyt", 0, ["org:"]), cdoc("x2", "Elpriset stiger i vinter", 5, ["org:"])]
+    labels = cluster_labels(clusterer.add(state, docs).assignments, [])
+    assert labels["x1"] != labels["x2"]
+
