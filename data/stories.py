@@ -250,6 +250,7 @@ def refresh_stories(
         ).fetchall()
     }
     at = _naive(now)
+    has_en = "rumour_reasons_en" in _columns(con, "stories")  # migration 0005
     for story_id in story_ids:
         if story_id not in figures:
             continue
@@ -266,10 +267,12 @@ def refresh_stories(
             at,
         ]
         if verdict is not None:
+            english = ", rumour_reasons_en = ?" if has_en else ""
             con.execute(
-                """UPDATE stories SET headline = ?, url = ?, representative_item_id = ?, first_seen = ?, last_seen = ?,
-                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ? WHERE id = ?""",
-                params + [verdict.rumour, verdict.reasons, verdict.codes, story_id],
+                f"""UPDATE stories SET headline = ?, url = ?, representative_item_id = ?, first_seen = ?, last_seen = ?,
+                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ?{english} WHERE id = ?""",
+                params + [verdict.rumour, verdict.reasons, verdict.codes]
+                + ([list(getattr(verdict, "reasons_en", []))] if has_en else []) + [story_id],
             )
         else:
             con.execute(
@@ -377,9 +380,10 @@ def list_stories(
     until = as_utc(until)
     since = as_utc(since) if since is not None else None
     new_since = since if since is not None else until - timedelta(hours=1)
+    english = "any_value(st.rumour_reasons_en)" if "rumour_reasons_en" in _columns(con, "stories") else "NULL"
     rows = _rows(
         con,
-        """
+        f"""
         SELECT si.story_id AS id, min(i.published_at) AS first_seen, max(i.published_at) AS last_seen,
                count(*) AS n_items, count(DISTINCT i.source_id) AS n_outlets,
                count(c.item_id) AS n_copies,
@@ -390,7 +394,8 @@ def list_stories(
                count(*) FILTER (WHERE i.published_at >= ? AND i.published_at < ?) AS prev_12h,
                count(*) FILTER (WHERE i.published_at >= ?) AS last_3h,
                count(*) FILTER (WHERE i.published_at >= ?) AS in_window,
-               any_value(st.rumour) AS rumour, any_value(st.rumour_reasons) AS rumour_reasons
+               any_value(st.rumour) AS rumour, any_value(st.rumour_reasons) AS rumour_reasons,
+               {english} AS rumour_reasons_en, any_value(st.rumour_codes) AS rumour_codes
         FROM story_items si
         JOIN stories st ON st.id = si.story_id AND st.merged_into IS NULL
         JOIN items i ON i.id = si.item_id
@@ -437,7 +442,9 @@ def list_stories(
                 "growth_per_hour": round(row["last_hour"] - row["prev_12h"] / 12.0, 3),
                 "is_new": new_since <= row["first_seen"] < until,
                 "rumour": bool(row["rumour"]),
-                "rumour_reasons": list(row["rumour_reasons"] or []),
+                "rumour_reasons": list(row["rumour_reasons"] or []),  # Swedish
+                "rumour_reasons_en": list(row["rumour_reasons_en"] or []),
+                "rumour_codes": list(row["rumour_codes"] or []),
                 "item_ids": extra.get("item_ids", []),
                 "representative_item_id": extra.get("representative_item_id"),
             }

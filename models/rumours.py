@@ -1,11 +1,14 @@
 """Rumours to verify: which stories the officers should check before they spread further.
 
-A story is flagged, with short Swedish reasons, when
+A story is flagged, with short reasons in Swedish and English, when
 - it spreads on social media without any editorial or official item (``social_only``),
 - its items hedge ("obekräftade uppgifter", "enligt uppgift", "rykten", "unconfirmed", "reportedly", ...),
 - its sources contradict each other: different casualty figures reported close in time, or a claim denied
   ("dementerar", "stämmer inte", "denies", "false").
-Texts and kinds in, a verdict out; the caller stores it.
+Texts and kinds in, a verdict out; the caller stores it. Each reason is a language-independent code with its
+parameters (`RumourReason`), rendered by `reason_text(code, params, lang)`, so a report in either language
+can show it: `verdict.reasons` (Swedish, as before) and `verdict.reasons_en` are both renderings of
+`verdict.details`.
 """
 
 from __future__ import annotations
@@ -82,11 +85,68 @@ class RumourItem:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RumourReason:
+    """Why a story is flagged: a code (social_only, hedging, denial, contradiction) and its parameters."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+_KIND_WORDS = {
+    "sv": {"official": "myndighet", "editorial": "medier", "social": "sociala medier"},
+    "en": {"official": "authority", "editorial": "media", "social": "social media"},
+}
+_CASUALTY_WORDS = {"sv": {"dead": "döda", "injured": "skadade"}, "en": {"dead": "dead", "injured": "injured"}}
+_TEMPLATES = {
+    "sv": {
+        "social_only": "sprids i sociala medier ({posts} inlägg) utan redaktionell eller officiell källa",
+        "hedging": "obekräftade uppgifter: \"{phrase}\" ({hedged} av {items} poster)",
+        "denial": "uppgift dementeras ({by}: \"{phrase}\")",
+        "contradiction": "motstridiga uppgifter om antal {casualty}: {low} mot {high}",
+    },
+    "en": {
+        "social_only": "spreading on social media ({posts} posts) with no editorial or official source",
+        "hedging": "unconfirmed reports: \"{phrase}\" ({hedged} of {items} posts)",
+        "denial": "claim denied ({by}: \"{phrase}\")",
+        "contradiction": "contradicting figures ({casualty}): {low} against {high}",
+    },
+}
+
+
+def reason_text(code: str, params: dict, lang: str = "sv") -> str:
+    """One reason in words: Swedish by default, English with lang="en" (an unknown code shows as itself)."""
+    lang = lang if lang in _TEMPLATES else "sv"
+    template = _TEMPLATES[lang].get(code)
+    if template is None:
+        return code
+    values = dict(params)
+    if "kind" in values:
+        values["by"] = _KIND_WORDS[lang].get(values["kind"], values["kind"])
+    if "casualty" in values:
+        values["casualty"] = _CASUALTY_WORDS[lang].get(values["casualty"], values["casualty"])
+    return template.format(**values)
+
+
 @dataclass
 class RumourVerdict:
     rumour: bool = False
-    reasons: list[str] = field(default_factory=list)  # Swedish, short
-    codes: list[str] = field(default_factory=list)  # social_only, hedging, contradiction, denial
+    details: list[RumourReason] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:  # social_only, hedging, contradiction, denial
+        return [d.code for d in self.details]
+
+    @property
+    def reasons(self) -> list[str]:  # Swedish, short
+        return [reason_text(d.code, d.params, "sv") for d in self.details]
+
+    @property
+    def reasons_en(self) -> list[str]:
+        return [reason_text(d.code, d.params, "en") for d in self.details]
+
+    def reasons_in(self, lang: str) -> list[str]:
+        return [reason_text(d.code, d.params, lang) for d in self.details]
 
 
 def casualty_figures(text: str) -> dict[str, set[int]]:
@@ -117,32 +177,28 @@ def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(
     if not items:
         return verdict
 
-    def flag(code: str, reason: str) -> None:
+    def flag(code: str, **params) -> None:
         verdict.rumour = True
-        verdict.codes.append(code)
-        verdict.reasons.append(reason)
+        verdict.details.append(RumourReason(code, params))
 
     kinds = [i.kind for i in items]
     n_social = kinds.count("social")
     if n_social >= SOCIAL_ONLY_MIN and n_social == len(kinds):
-        flag("social_only", f"sprids i sociala medier ({n_social} inlägg) utan redaktionell eller officiell källa")
+        flag("social_only", posts=n_social)
     strong = [h for i in items for h in hedges(i.text, weak=False)]
     found = [hedges(i.text) for i in items]
     hedged_items = [f for f in found if f]
     if strong or len(hedged_items) >= WEAK_HEDGE_MIN:
         words = strong or [h for f in hedged_items for h in f]
         top = max(sorted(set(words)), key=words.count)
-        flag("hedging", f"obekräftade uppgifter: \"{top}\" ({len(hedged_items)} av {len(items)} poster)")
+        flag("hedging", phrase=top, hedged=len(hedged_items), items=len(items))
     denied = [(i, d) for i in items for d in denials(i.text)]
     if denied:
-        who = denied[0][0]
-        by = {"official": "myndighet", "editorial": "medier", "social": "sociala medier"}.get(who.kind, who.kind)
-        flag("denial", f"uppgift dementeras ({by}: \"{denied[0][1]}\")")
+        flag("denial", kind=denied[0][0].kind, phrase=denied[0][1])
     contradiction = _contradicting_figures(items, figure_window)
     if contradiction:
         kind, low, high = contradiction
-        label = "döda" if kind == "dead" else "skadade"
-        flag("contradiction", f"motstridiga uppgifter om antal {label}: {low} mot {high}")
+        flag("contradiction", casualty=kind, low=low, high=high)
     return verdict
 
 

@@ -11,7 +11,7 @@ T = datetime(2016, 3, 22, 8, tzinfo=timezone.utc)
 LIST_KEYS = {
     "id", "headline", "url", "first_seen", "last_seen", "n_items", "n_outlets", "n_copies", "by_kind", "langs",
     "top_entities", "places", "categories", "tone", "growth_per_hour", "is_new", "rumour", "rumour_reasons",
-    "item_ids", "representative_item_id",
+    "rumour_reasons_en", "rumour_codes", "item_ids", "representative_item_id",
 }
 
 

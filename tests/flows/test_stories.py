@@ -143,6 +143,9 @@ def test_hourly_passes_build_stories_copies_alerts_and_rumours(replayed):
 
     rumour = next(s for s in stories if s["rumour"] and s["by_kind"]["social"] == s["n_items"])
     assert any("sociala medier" in r for r in rumour["rumour_reasons"])
+    assert "social_only" in rumour["rumour_codes"]
+    assert len(rumour["rumour_reasons_en"]) == len(rumour["rumour_reasons"])
+    assert any("social media" in r for r in rumour["rumour_reasons_en"])  # the English digest shows these
     assert not airport["rumour"] or all("sociala medier utan" not in r for r in airport["rumour_reasons"])
 
     alerts = list_alerts(store.con)

@@ -1,10 +1,10 @@
-"""Rumour flags: social-only spread, hedging, denials and contradicting casualty figures, with Swedish reasons."""
+"""Rumour flags: social-only spread, hedging, denials and contradicting casualty figures, with reasons in Swedish and English."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from mediebild.models.rumours import RumourItem, assess, casualty_figures, hedges
+from mediebild.models.rumours import RumourItem, assess, casualty_figures, hedges, reason_text
 
 T = datetime(2016, 3, 22, 9, tzinfo=timezone.utc)
 
@@ -65,3 +65,22 @@ def test_denials_in_plain_words():
     for text in ("Belgisk polis: Ingen explosion vid Schuman", "Swedavia: Arlanda är inte utrymt", "Police: no shooting at T-Centralen"):
         assert assess([RumourItem(text, "official")]).codes == ["denial"], text
     assert not assess([RumourItem("Så skyddar du dig mot falska bilder", "editorial")]).rumour
+
+
+def test_every_reason_has_a_code_with_parameters_and_both_languages():
+    items = [
+        RumourItem("Obekräftade uppgifter om 11 döda", "social", T, "x"),
+        RumourItem("Polisen dementerar: ingen explosion", "official", T, "polisen"),
+        RumourItem("Enligt uppgift 20 döda", "editorial", T, "tn"),
+    ]
+    verdict = assess(items)
+    assert verdict.codes == [d.code for d in verdict.details]
+    assert len(verdict.reasons) == len(verdict.reasons_en) == len(verdict.details) >= 2
+    denial = next(d for d in verdict.details if d.code == "denial")
+    assert denial.params["kind"] == "official"
+    assert reason_text("denial", denial.params, "sv").startswith("uppgift dementeras (myndighet")
+    assert reason_text("denial", denial.params, "en").startswith("claim denied (authority")
+    assert verdict.reasons_in("en") == verdict.reasons_en
+    assert reason_text("contradiction", {"casualty": "dead", "low": 11, "high": 20}, "en") == (
+        "contradicting figures (dead): 11 against 20")
+    assert reason_text("unknown_code", {}, "en") == "unknown_code"
