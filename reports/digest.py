@@ -65,7 +65,9 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
         "tone": tone[0] if tone else None,
         "is_new": bool(story.get("is_new")),
         "rumour": bool(story.get("rumour")),
-        "rumour_reasons": [str(r) for r in story.get("rumour_reasons") or []],
+        # English reasons where the stories step wrote them (migration 0005), Swedish otherwise
+        "rumour_reasons": [str(r) for r in ((lang == "en" and story.get("rumour_reasons_en"))
+                                           or story.get("rumour_reasons") or [])],
         "places": [str(p) for p in (story.get("places") or [])][:5],
         "item_ids": [str(i) for i in story.get("item_ids") or []],
     }
