@@ -77,6 +77,7 @@ class Event:
     name: str
     rows: list[Row] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
 
 
 _STOP = {"the", "of", "in", "and", "a", "to", "for", "de", "la", "el", "en", "del", "di", "da", "do", "at"}
@@ -110,6 +111,29 @@ def event_places(folder: Path) -> list[str]:
     return sorted(names)
 
 
+def event_terms(folder: Path) -> list[str]:
+    """The event's own hazard words and hashtags: what an incident profile's `terms` would hold for it.
+
+    From the description: its type (`Floods`) and the keywords that are crisis words (`#qldflood`,
+    `earthquake`); without one (CrisisLexT6), the words of the folder name (`Sandy`, `Hurricane`).
+    """
+    from mediebild.models.features import concepts_of
+
+    files = sorted(folder.glob("*event_description.json"))
+    words: set[str] = set()
+    if files:
+        try:
+            desc = json.loads(files[0].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            desc = {}
+        words.update(re.split(r"\W+", ((desc.get("categorization") or {}).get("type") or "").lower()))
+        for kw in desc.get("keywords") or []:
+            words.update(w for w in re.split(r"[\s#]+", kw.lower()) if len(w) >= 4 and concepts_of(w))
+    else:
+        words.update(w.lower() for w in folder.name.split("_")[1:])
+    return sorted(w for w in words if len(w) >= 4)
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
@@ -133,7 +157,7 @@ def read_t26(events_dir: Path | str, *, dedup: bool = True) -> list[Event]:
     seen: set[str] = set()
     events = []
     for folder in _event_dirs(Path(events_dir), "*tweets_labeled.csv"):
-        event = Event(folder.name, places=event_places(folder))
+        event = Event(folder.name, places=event_places(folder), terms=event_terms(folder))
         for path in sorted(folder.glob("*tweets_labeled.csv")):
             for rec in _read_csv(path):
                 text = rec.get("tweet text", "")
@@ -156,7 +180,7 @@ def read_t6(events_dir: Path | str, *, dedup: bool = True) -> list[Event]:
     seen: set[str] = set()
     events = []
     for folder in _event_dirs(Path(events_dir), "*ontopic_offtopic.csv"):
-        event = Event(folder.name, places=event_places(folder))
+        event = Event(folder.name, places=event_places(folder), terms=event_terms(folder))
         for path in sorted(folder.glob("*ontopic_offtopic.csv")):
             for rec in _read_csv(path):
                 text = rec.get("tweet", "")
@@ -224,7 +248,8 @@ def eval_info_type(events_dir: Path | str, model=None) -> dict:
 
 
 def eval_topic(events_dir: Path | str, model=None) -> dict:
-    """On-topic vs off-topic on CrisisLexT6-format folders (the topic head, threshold 0.5)."""
+    """On-topic vs off-topic on CrisisLexT6-format folders (the topic head, threshold 0.5), each event's
+    places and terms given as a profile would give them."""
     from mediebild.models import relevance
 
     model = model or relevance.load()
@@ -232,7 +257,7 @@ def eval_topic(events_dir: Path | str, model=None) -> dict:
     for event in read_t6(events_dir):
         if not event.rows:
             continue
-        p = model.topic_proba([r.text for r in event.rows], event.places)
+        p = model.topic_proba([r.text for r in event.rows], event.places, event.terms)
         y_pred += ["on_topic" if v >= 0.5 else "off_topic" for v in p]
         y_true += [r.topic for r in event.rows]
     return _with_events(scores("topic", y_true, y_pred, list(TOPIC.values())), events_dir)

@@ -10,13 +10,17 @@ batch by `featurize()`:
 - word 1-2-grams and character 3-5-grams are hashed (stateless, no vocabulary to ship, identical for every
   head), with sublinear term frequency and l2 norm;
 - the concepts of `crisis_lexicon` (multilingual: sv, en, es, pt, it, fr, de) are added as extra columns,
-  so Swedish text shares features with the English training data.
+  so Swedish text shares features with the English training data;
+- `event_columns()` adds, for the on/off-topic head only, four columns that say whether a text names the
+  incident at all: its places, its own terms (an event's hazard words and hashtags, or a profile's terms),
+  either of them, and any hazard concept of the lexicon ("talks about a disaster at all").
 
 The last batch is cached, so calling relevance, categories and tone on the same texts featurises once.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -121,6 +125,56 @@ def normalise(text: str, places: re.Pattern[str] | None = None) -> str:
     return SPACE_RE.sub(" ", t).strip()
 
 
+def _stem(word: str) -> str:
+    for suffix in ("ings", "ing", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def incident_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex for the incident's own terms (`explosion*`, `#prayforboston`, `Floods`), found anywhere in a
+    lowercased text, also inside hashtags; plural and -ing endings are dropped so `floods` finds `flooding`."""
+    stems = set()
+    for term in terms:
+        for word in re.split(r"[\s\-]+", (term or "").lower().strip().strip('"')):
+            word = word.strip("#*\"'")
+            if len(word) >= 3:
+                stems.add(_stem(word))
+    if not stems:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(stems, key=len, reverse=True)))
+
+
+HAZARD_CONCEPTS = ("explosion", "bomb", "attack", "shooting", "fire", "flood", "storm", "earthquake", "crash",
+                   "collapse", "haze")
+N_EVENT_COLUMNS = 4
+
+
+@functools.lru_cache(maxsize=2)
+def _hazard_indicator(width: int) -> np.ndarray:
+    first = N_WORD_FEATURES + N_CHAR_FEATURES
+    v = np.zeros(width, dtype=np.float32)
+    v[[first + CONCEPT_NAMES.index(c) for c in HAZARD_CONCEPTS]] = 1.0
+    return v
+
+
+def event_columns(X: sp.csr_matrix, texts: Sequence[str], places: Iterable[str] = (),
+                  terms: Iterable[str] = ()) -> sp.csr_matrix:
+    """(texts x 4): names a place of the incident, names one of its terms, either, any hazard concept.
+
+    `X` is the shared matrix of the same texts (its concept block gives the hazard column). Without terms
+    (no profile) the term column falls back to the hazard concepts: "some disaster is named".
+    """
+    hazard = (np.asarray(X @ _hazard_indicator(X.shape[1])).ravel() > 0).astype(np.float32)
+    place_re, term_re = place_pattern(places or ()), incident_pattern(terms or ())
+    lowered = [html.unescape(t or "").lower() for t in texts] if (place_re or term_re) else []
+    place = np.array([bool(place_re.search(t)) for t in lowered], np.float32) if place_re else \
+        np.zeros(len(texts), np.float32)
+    term = np.array([bool(term_re.search(t)) for t in lowered], np.float32) if term_re else hazard
+    return sp.csr_matrix(np.column_stack([place, term, np.maximum(place, term), hazard]))
+
+
 def concepts_of(text: str) -> list[str]:
     """Names of the lexicon concepts found in a text (raw or normalised), each once, in lexicon order."""
     return [CONCEPT_NAMES[i] for i in sorted(_concept_ids(text))]
@@ -198,15 +252,21 @@ def n_features() -> int:
 class LinearHead:
     """A fitted linear classifier on the shared features, small to ship: coefficients as float16, classes,
     and a softmax temperature (multi-class) or Platt scaling (two classes) fitted on out-of-fold scores.
+
+    `log_prior` (multi-class only) is added to the tempered scores before the softmax: `t * log(class share)`,
+    which moves a class-balanced learner part of the way back to the class shares (see `fit_prior_power`).
     """
 
+    log_prior: np.ndarray | None = None  # artefacts written before it existed have none
+
     def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
-                 scale: float = 1.0, shift: float = 0.0):
+                 scale: float = 1.0, shift: float = 0.0, log_prior: np.ndarray | None = None):
         self.classes = list(classes)
         self.weights = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)  # (n_features, k)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.scale = float(scale)
         self.shift = float(shift)
+        self.log_prior = None if log_prior is None else np.asarray(log_prior, dtype=np.float64)
 
     def __getstate__(self) -> dict:
         # Ship only the hash buckets seen in training, as float16: a few MB instead of tens.
@@ -223,29 +283,35 @@ class LinearHead:
         self.__dict__.update(state)
 
     @classmethod
-    def from_estimator(cls, estimator, scale: float = 1.0, shift: float = 0.0) -> "LinearHead":
+    def from_estimator(cls, estimator, scale: float = 1.0, shift: float = 0.0,
+                       log_prior: np.ndarray | None = None) -> "LinearHead":
         coef = np.asarray(estimator.coef_)
         intercept = np.atleast_1d(estimator.intercept_)
-        return cls([str(c) for c in estimator.classes_], coef, intercept, scale, shift)
+        return cls([str(c) for c in estimator.classes_], coef, intercept, scale, shift, log_prior)
 
-    def decision(self, X: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(X @ self.weights) + self.intercept
+    def decision(self, X: sp.csr_matrix, extra: sp.csr_matrix | None = None) -> np.ndarray:
+        """Scores of X, or of the columns of X followed by those of `extra` (no copy of X is made)."""
+        if extra is None:
+            return np.asarray(X @ self.weights) + self.intercept
+        n = X.shape[1]
+        return np.asarray(X @ self.weights[:n]) + np.asarray(extra @ self.weights[n:]) + self.intercept
 
-    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
-        return scores_to_proba(self.decision(X), len(self.classes), self.scale, self.shift)
+    def predict_proba(self, X: sp.csr_matrix, extra: sp.csr_matrix | None = None) -> np.ndarray:
+        return scores_to_proba(self.decision(X, extra), len(self.classes), self.scale, self.shift, self.log_prior)
 
     def predict(self, X: sp.csr_matrix) -> list[str]:
         proba = self.predict_proba(X)
         return [self.classes[i] for i in proba.argmax(axis=1)]
 
 
-def scores_to_proba(scores: np.ndarray, n_classes: int, scale: float, shift: float) -> np.ndarray:
+def scores_to_proba(scores: np.ndarray, n_classes: int, scale: float, shift: float,
+                    log_prior: np.ndarray | None = None) -> np.ndarray:
     """Decision scores to probabilities: Platt sigmoid for two classes, tempered softmax otherwise."""
     if n_classes == 2:
         s = scores.ravel() if scores.ndim == 1 or scores.shape[1] == 1 else scores[:, -1]
         p1 = 1.0 / (1.0 + np.exp(-(scale * s + shift)))
         return np.column_stack([1.0 - p1, p1])
-    z = scale * scores
+    z = scale * scores if log_prior is None else scale * scores + log_prior
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -265,3 +331,30 @@ def fit_calibration(scores: np.ndarray, y: Sequence[str], classes: Sequence[str]
     best = minimize(loss, x0=np.array([1.0, 0.0]), method="Nelder-Mead", options={"maxiter": 400})
     scale, shift = best.x
     return float(scale), float(shift if len(classes) == 2 else 0.0)
+
+
+def fit_prior_power(proba: np.ndarray, y: Sequence[str], classes: Sequence[str],
+                    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+                    grid: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)) -> tuple[float, np.ndarray]:
+    """The power `t` of the class shares which, multiplied into out-of-fold probabilities, gives the best
+    weighted F1; and the labels predicted when each test fold gets the `t` chosen on the other folds only
+    (the honest figure to report). Returns (t chosen on all folds, nested labels; rows in no fold: "")."""
+    from sklearn.metrics import f1_score
+
+    y = np.asarray(y)
+    labels = np.asarray(classes)
+
+    def shares(rows: np.ndarray) -> np.ndarray:
+        return np.array([np.mean(y[rows] == c) for c in labels]) + 1e-9
+
+    def best_power(rows: np.ndarray) -> float:
+        share = shares(rows)
+        return max(grid, key=lambda t: f1_score(y[rows], labels[(proba[rows] * share**t).argmax(1)],
+                                                 average="weighted"))
+
+    pred = np.full(len(y), "", dtype=object)
+    for train, test in folds:
+        train = train[~np.isnan(proba[train, 0])]
+        pred[test] = labels[(proba[test] * shares(train) ** best_power(train)).argmax(1)]
+    scored = np.flatnonzero(pred != "")
+    return best_power(scored), pred.astype(str)

@@ -3,7 +3,9 @@
 Two linear heads on the shared features (`features.featurize`), trained on CrisisLex by `train_classifiers`:
 
 - `informativeness` (CrisisLexT26, 3 classes: informative, not_informative, not_related);
-- `topic` (CrisisLexT6 on-topic/off-topic, plus T26 related/not related): is this crisis talk at all.
+- `topic` (CrisisLexT6 on-topic/off-topic, plus T26 related/not related at a tenth of the weight): is this
+  talk about the incident at all. It also reads `features.event_columns`: whether the text names the
+  incident's places or terms (the profile's), or any disaster at all.
 
 Their blend is the *crisis probability* `c`. With a profile (`mediebild.profile.Profile`), its match decides
 what the incident is and the classifiers say how crisis-like the text is; this is what makes Swedish work,
@@ -30,7 +32,7 @@ import joblib
 import numpy as np
 
 from mediebild.errors import ModelError
-from mediebild.models.features import LinearHead, featurize
+from mediebild.models.features import LinearHead, event_columns, featurize
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "relevance.joblib"
 INFORMATIVENESS_LABELS = ("informative", "not_informative", "not_related")
@@ -39,6 +41,13 @@ INFORMATIVENESS_LABELS = ("informative", "not_informative", "not_related")
 def crisis_probability(p_topic: np.ndarray, p_not_related: np.ndarray) -> np.ndarray:
     """Blend of the on-topic probability and 1 - P(not related)."""
     return 0.5 * p_topic + 0.5 * (1.0 - p_not_related)
+
+
+def profile_terms(profile) -> list[str]:
+    """The profile's incident terms (sv and en) as plain strings, for the topic head's event columns."""
+    if profile is None:
+        return []
+    return [" ".join(t.parts) for t in getattr(profile, "incident_terms", ())]
 
 
 def combine(c: float, score: float | None = None, query_ok: bool | None = None, excluded: bool = False) -> float:
@@ -66,15 +75,20 @@ class RelevanceModel:
         """(n, 3) probabilities in the order of `self.informativeness.classes`."""
         return self.informativeness.predict_proba(featurize(list(texts), places))
 
-    def topic_proba(self, texts: Sequence[str], places: Sequence[str] = ()) -> np.ndarray:
-        """(n,) probability that a text is on-topic crisis talk."""
-        p = self.topic.predict_proba(featurize(list(texts), places))
+    def topic_proba(self, texts: Sequence[str], places: Sequence[str] = (), terms: Sequence[str] = ()) -> np.ndarray:
+        """(n,) probability that a text is on-topic talk about the incident named by `places` and `terms`."""
+        texts = list(texts)
+        X = featurize(texts, places)
+        extra = None
+        if self.topic.weights.shape[0] > X.shape[1]:  # a head trained with the event columns
+            extra = event_columns(X, texts, places, terms)
+        p = self.topic.predict_proba(X, extra)
         return p[:, self.topic.classes.index("on_topic")]
 
-    def crisis_proba(self, texts: Sequence[str], places: Sequence[str] = ()) -> np.ndarray:
+    def crisis_proba(self, texts: Sequence[str], places: Sequence[str] = (), terms: Sequence[str] = ()) -> np.ndarray:
         inf = self.informativeness_proba(texts, places)
         not_related = inf[:, self.informativeness.classes.index("not_related")]
-        return crisis_probability(self.topic_proba(texts, places), not_related)
+        return crisis_probability(self.topic_proba(texts, places, terms), not_related)
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None,
                 lemmas: Sequence[list[str] | None] | None = None, profile=None) -> list[dict]:
@@ -85,7 +99,7 @@ class RelevanceModel:
         inf = self.informativeness_proba(texts, places)
         classes = self.informativeness.classes
         i_not_related = classes.index("not_related")
-        c = crisis_probability(self.topic_proba(texts, places), inf[:, i_not_related])
+        c = crisis_probability(self.topic_proba(texts, places, profile_terms(profile)), inf[:, i_not_related])
         threshold = profile.threshold if profile is not None else 0.5
         out = []
         for i, text in enumerate(texts):

@@ -5,11 +5,16 @@ head (informativeness, topic, info_type, source_type, Swedish tone):
 
 1. scores it leave-events-out (5 folds grouped by event; T6 topic: leave one T6 event out, its T26 twin
    dropped from training too) and on an in-domain random 80/20 split, with duplicates removed beforehand;
-2. fits the probability calibration on the out-of-fold decision scores;
+2. fits the probability calibration on the out-of-fold decision scores, and for multi-class heads a
+   class-prior adjustment, kept only when it raises the leave-events-out score with its power chosen on the
+   other folds (`prior_adjustment`);
 3. fits the final head on all the data and writes `relevance.joblib`, `categories.joblib`, `tone.joblib`
    and `training_scores.json` (the figures in the model cards).
 
-The learner is a class-balanced linear SVM (LinearSVC) on the hashed features of `features.py`; one core.
+The learner is a class-balanced linear SVM (LinearSVC) on the hashed features of `features.py`; one core,
+about 2.5 minutes for everything. The topic head also reads `features.event_columns` (does the text name the
+incident) and weighs the T26 rows at TOPIC_T26_WEIGHT. Sentence embeddings (all-MiniLM-L6-v2, full or
+distilled to static token vectors) were measured and left out: see models/artifacts/relevance.md.
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from sklearn.svm import LinearSVC
 
 from mediebild.errors import UserError
 from mediebild.models import evaluate as ev
-from mediebild.models.features import LinearHead, featurize, fit_calibration
+from mediebild.models.features import (LinearHead, event_columns, featurize, fit_calibration, fit_prior_power,
+                                       scores_to_proba)
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-C_BY_TASK = {"informativeness": 0.1, "informativeness_2class": 0.1, "info_type": 0.1, "source_type": 0.1,
+C_BY_TASK = {"informativeness": 0.1, "informativeness_2class": 0.1, "info_type": 0.2, "source_type": 0.1,
              "topic": 0.1, "tone_sv": 0.3}
 RANDOM_STATE = 0
+TOPIC_T26_WEIGHT = 0.1  # leave-one-T6-event-out: 0.0 -> 0.895, 0.1 -> 0.901, 0.3 -> 0.894, 1.0 -> 0.876
 
 
 def _learner(task: str) -> LinearSVC:
@@ -50,13 +57,13 @@ def _macro_f1(y_true, y_pred) -> float:
 
 
 def cross_validate(task: str, X: sp.csr_matrix, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
-                   log: Callable[[str], None] = print) -> tuple[np.ndarray, dict]:
+                   log: Callable[[str], None] = print, weights: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """Out-of-fold decision scores (rows not in any test fold stay NaN) and the pooled scores."""
     classes = sorted(set(y))
     width = 1 if len(classes) == 2 else len(classes)
     oof = np.full((len(y), width), np.nan)
     for k, (train, test) in enumerate(folds):
-        clf = _learner(task).fit(X[train], y[train])
+        clf = _learner(task).fit(X[train], y[train], sample_weight=None if weights is None else weights[train])
         scores = clf.decision_function(X[test])
         oof[test] = scores.reshape(len(test), width)
         log(f"  {task} fold {k + 1}/{len(folds)}: weighted F1 {_weighted_f1(y[test], clf.predict(X[test]))}")
@@ -79,20 +86,44 @@ def random_split(task: str, X: sp.csr_matrix, y: np.ndarray) -> dict:
     return {"weighted_f1": _weighted_f1(y[test], pred), "macro_f1": _macro_f1(y[test], pred), "n": len(test)}
 
 
-def final_head(task: str, X: sp.csr_matrix, y: np.ndarray, oof: np.ndarray) -> LinearHead:
+def final_head(task: str, X: sp.csr_matrix, y: np.ndarray, oof: np.ndarray,
+               weights: np.ndarray | None = None, log_prior: np.ndarray | None = None) -> LinearHead:
     classes = sorted(set(y))
     done = ~np.isnan(oof[:, 0])
     scale, shift = fit_calibration(oof[done], y[done], classes)
-    clf = _learner(task).fit(X, y)
-    return LinearHead.from_estimator(clf, scale, shift)
+    clf = _learner(task).fit(X, y, sample_weight=weights)
+    return LinearHead.from_estimator(clf, scale, shift, log_prior)
 
 
-def _featurize_events(events: list[ev.Event], keep: Callable[[ev.Row], bool]) -> tuple[sp.csr_matrix, list]:
+def prior_adjustment(oof: np.ndarray, y: np.ndarray, folds, grouped: dict, log=print) -> np.ndarray | None:
+    """Class-prior adjustment of a multi-class head, kept only if it raises the nested leave-events-out
+    weighted F1 (each fold's power chosen on the other folds); `grouped` is updated with the figures."""
+    classes = sorted(set(y))
+    if len(classes) == 2:
+        return None
+    scale, _ = fit_calibration(oof, y, classes)
+    power, pred = fit_prior_power(scores_to_proba(oof, len(classes), scale, 0.0), y, classes, folds)
+    nested = _weighted_f1(y, pred)
+    log(f"  prior adjustment: power {power}, nested leave-events-out {grouped['weighted_f1']} -> {nested}")
+    if nested <= grouped["weighted_f1"] or power == 0:
+        return None
+    grouped.update(weighted_f1_before_prior=grouped["weighted_f1"], macro_f1_before_prior=grouped["macro_f1"],
+                   weighted_f1=nested, macro_f1=_macro_f1(y, pred), prior_power=power)
+    share = np.array([np.mean(y == c) for c in classes])
+    return power * np.log(share)
+
+
+def _featurize_events(events: list[ev.Event], keep: Callable[[ev.Row], bool],
+                      with_event_columns: bool = False) -> tuple[sp.csr_matrix, list]:
     parts, rows = [], []
     for event in events:
         chosen = [r for r in event.rows if keep(r)]
         if chosen:
-            parts.append(featurize([r.text for r in chosen], event.places))
+            texts = [r.text for r in chosen]
+            X = featurize(texts, event.places)
+            if with_event_columns:
+                X = sp.hstack([X, event_columns(X, texts, event.places, event.terms)], format="csr")
+            parts.append(X)
             rows.extend(chosen)
     return sp.vstack(parts).tocsr(), rows
 
@@ -108,9 +139,11 @@ def train_t26_task(task: str, events: list[ev.Event], attr: str, log=print, mapp
         y = np.array([mapping(v) for v in y])
     groups = np.array([r.event for r in rows])
     t0 = time.perf_counter()
-    oof, grouped = cross_validate(task, X, y, _grouped_folds(groups), log)
+    folds = _grouped_folds(groups)
+    oof, grouped = cross_validate(task, X, y, folds, log)
+    log_prior = prior_adjustment(oof, y, folds, grouped, log)
     rand = random_split(task, X, y)
-    head = final_head(task, X, y, oof)
+    head = final_head(task, X, y, oof, log_prior=log_prior)
     log(f"{task}: leave-events-out {grouped['weighted_f1']}, random split {rand['weighted_f1']} "
         f"({time.perf_counter() - t0:.0f} s)")
     return head, {"leave_events_out": grouped, "random_80_20": rand, "n": len(y), "events": len(set(groups)),
@@ -118,9 +151,13 @@ def train_t26_task(task: str, events: list[ev.Event], attr: str, log=print, mapp
 
 
 def train_topic(t6: list[ev.Event], t26: list[ev.Event], log=print) -> tuple[LinearHead, dict]:
-    """On-topic vs off-topic from T6, plus T26 related (on) / not related (off)."""
-    X6, rows6 = _featurize_events(t6, lambda r: r.topic is not None)
-    X26, rows26 = _featurize_events(t26, lambda r: r.informativeness is not None)
+    """On-topic vs off-topic from T6, plus T26 related (on) / not related (off) at TOPIC_T26_WEIGHT.
+
+    T26's "not related" is keyword-matched chatter about the event, which T6 counts as on-topic (its
+    on-topic is "talks about the event at all"), so T26 only lends vocabulary, at a tenth of the weight.
+    """
+    X6, rows6 = _featurize_events(t6, lambda r: r.topic is not None, with_event_columns=True)
+    X26, rows26 = _featurize_events(t26, lambda r: r.informativeness is not None, with_event_columns=True)
     y6 = np.array([r.topic for r in rows6])
     y26 = np.array(["off_topic" if r.informativeness == "not_related" else "on_topic" for r in rows26])
     X = sp.vstack([X6, X26]).tocsr()
@@ -133,11 +170,16 @@ def train_topic(t6: list[ev.Event], t26: list[ev.Event], log=print) -> tuple[Lin
         train26 = np.array([len(rows6) + i for i, r in enumerate(rows26) if r.event not in twin], dtype=int)
         train = np.concatenate([np.flatnonzero(groups6 != held), train26])
         folds.append((train, test))
+    weights = np.concatenate([np.ones(len(y6)), np.full(len(y26), TOPIC_T26_WEIGHT)])
     t0 = time.perf_counter()
-    oof, grouped = cross_validate("topic", X, y, folds, log)
+    oof, grouped = cross_validate("topic", X, y, folds, log, weights)
+    done = ~np.isnan(oof[:, 0])
+    pred = np.array(_scores_to_labels(oof[done], sorted(set(y))))
+    events6 = np.array([r.event for r in rows6])[done[: len(rows6)]]
+    grouped["per_event"] = {e: _weighted_f1(y[done][events6 == e], pred[events6 == e]) for e in sorted(set(events6))}
     rand_idx = np.arange(len(y6))
     rand = random_split("topic", X[rand_idx], y6)
-    head = final_head("topic", X, y, oof)
+    head = final_head("topic", X, y, oof, weights)
     log(f"topic: leave-one-T6-event-out {grouped['weighted_f1']}, random split {rand['weighted_f1']} "
         f"({time.perf_counter() - t0:.0f} s)")
     return head, {"leave_events_out": grouped, "random_80_20_t6": rand, "n": len(y), "t6_events": len(t6)}

@@ -19,8 +19,9 @@ EVAL_DATA = Path(relevance.__file__).resolve().parent / "eval_data"
 ARTIFACTS = Path(relevance.__file__).resolve().parent / "artifacts"
 
 # Floors: raise them when a change scores better, never lower them.
-FLOORS_LEAVE_EVENTS_OUT = {"informativeness": 0.75, "informativeness_2class": 0.79, "info_type": 0.67,
-                           "source_type": 0.59, "topic": 0.83}
+FLOORS_LEAVE_EVENTS_OUT = {"informativeness": 0.76, "informativeness_2class": 0.79, "info_type": 0.678,
+                           "source_type": 0.60, "topic": 0.907}
+FLOOR_TOPIC_WORST_EVENT = 0.85  # Sandy, the hardest T6 event held out (0.65 before the event columns)
 FLOOR_RELEVANCE_F1 = {"bryssel": 0.94, "storm": 0.96}
 
 
@@ -75,6 +76,16 @@ def test_leave_events_out_scores_of_shipped_models_meet_floors():
     report = json.loads((ARTIFACTS / "training_scores.json").read_text(encoding="utf-8"))
     for task, floor in FLOORS_LEAVE_EVENTS_OUT.items():
         assert report[task]["leave_events_out"]["weighted_f1"] >= floor, task
+    assert min(report["topic"]["leave_events_out"]["per_event"].values()) >= FLOOR_TOPIC_WORST_EVENT
+
+
+def test_topic_head_reads_the_incident_terms():
+    model = relevance.load()
+    texts = ["This hurricane is so boring, is the gym open?", "omg this pizza is so good lol"]
+    with_terms = model.topic_proba(texts, ["Sandy"], ["hurricane", "Sandy"])
+    other_incident = model.topic_proba(texts, ["Boston"], ["bombings", "Boston"])
+    assert with_terms[0] > other_incident[0] and with_terms[0] > 0.5
+    assert with_terms[1] < 0.5
 
 
 @pytest.mark.parametrize("name", ["bryssel", "storm"])

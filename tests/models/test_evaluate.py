@@ -57,12 +57,14 @@ def test_read_t26_dedups_and_maps_labels(t26_dir):
     assert event.rows[1].source_type == "outsiders" and event.rows[2].info_type is None
     assert "boston" in event.places and "tsarnaev" in event.places
     assert "explosion" not in event.places  # generic crisis words are not the event's names
+    assert "explosion" in event.terms and "tsarnaev" not in event.terms  # its terms, as a profile would hold
 
 
 def test_read_t6_and_folder_places(t6_dir):
     [event] = read_t6(t6_dir)
     assert [r.topic for r in event.rows] == ["on_topic", "off_topic", "on_topic"]
     assert event.places == ["boston"]
+    assert event.terms == ["bombings", "boston"]
 
 
 def test_one_event_folder_can_be_given_directly(t26_dir):
