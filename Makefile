@@ -13,6 +13,7 @@ help:
 	@echo "make demo   - install and run the bundled incident scenario (offline) into $(OUT)/"
 	@echo "make test   - install with test extras and run the test suite"
 	@echo "make bench  - print throughput figures (ingest, enrich, stories, digest)"
+	@echo "make look   - render the demo digest and brief to PNG (pdftoppm, headless chromium) in look-out/look/"
 	@echo "make clean  - remove the virtual environment and demo output"
 
 $(BIN)/python:
