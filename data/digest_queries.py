@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from mediebild.data.store import table_columns as columns, table_exists
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, hours, utcnow
 
@@ -44,23 +45,6 @@ def _rows(con: Con, sql: str, params: list[Any] | None = None) -> list[dict[str,
                 record[key] = _aware(value)
         out.append(record)
     return out
-
-
-def table_exists(con: Con, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-        ).fetchone()[0]
-    )
-
-
-def columns(con: Con, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
-        ).fetchall()
-    }
 
 
 def enrichment_ran(con: Con) -> bool:

@@ -50,6 +50,25 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def table_exists(con, name: str) -> bool:
+    """Whether the main schema has this table (readers check before using a later migration's tables)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchall()[0][0]
+    )
+
+
+def table_columns(con, table: str) -> set[str]:
+    """The column names of a main-schema table (empty when it does not exist)."""
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
+        ).fetchall()
+    }
+
+
 @dataclass
 class UpsertCounts:
     new: int = 0

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
+from mediebild.data.store import table_columns as _columns, table_exists
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, floor_hour
 
@@ -38,23 +39,6 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def story_key(cluster_id: int) -> str:
     return f"S{cluster_id}"
-
-
-def table_exists(con: Con, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-        ).fetchone()[0]
-    )
-
-
-def _columns(con: Con, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
-        ).fetchall()
-    }
 
 
 def _rows(con: Con, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
+from mediebild.items import item_text
 from mediebild.data import enrichments as db
 from mediebild.models.language import detect_languages
 from mediebild.models.nlp import analyse, lemmatise
@@ -33,17 +34,6 @@ log = logging.getLogger(__name__)
 LANGUAGE_TEXT_CHARS = 1000  # language is told from the first characters; enough, and bounded in cost
 NLP_TEXT_CHARS = 5000       # lemmas and entities from the first characters of long articles
 Progress = Callable[[int, int], None]
-
-
-def item_text(title: str | None, text: str | None) -> str:
-    """Title and body as one text, without repeating a title the body starts with (social posts).
-
-    Entity offsets (entities.start_char/end_char) are offsets in this text.
-    """
-    title, text = (title or "").strip(), (text or "").strip()
-    if not title or text.startswith(title.rstrip(".…")):
-        return text or title
-    return f"{title}\n{text}"
 
 
 @dataclasses.dataclass

@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from mediebild.items import item_text
 from mediebild.data import stories as db
 from mediebild.models.clustering import (
     ClusterDoc,
@@ -41,14 +42,6 @@ def to_cluster(item: dict[str, Any]) -> bool:
     if item.get("relevant") is not False:
         return True
     return (item.get("relevance") or 0.0) >= STORY_RELEVANCE_FLOOR
-
-
-def item_text(title: str | None, text: str | None) -> str:
-    """Title and body as one text, without repeating a title that the body starts with (social posts)."""
-    title, text = (title or "").strip(), (text or "").strip()
-    if not title or text.startswith(title.rstrip(".…")):
-        return text or title
-    return f"{title}\n{text}"
 
 
 def item_tokens(item: dict[str, Any], title_lemmas: list[str] | None = None) -> list[str]:

@@ -58,6 +58,17 @@ class Item:
         return asdict(self)
 
 
+def item_text(title: str | None, text: str | None) -> str:
+    """Title and body as one text, without repeating a title the body starts with (social posts).
+
+    Every model sees items through this, so entity offsets (entities.start_char/end_char) are offsets in it.
+    """
+    title, text = (title or "").strip(), (text or "").strip()
+    if not title or text.startswith(title.rstrip(".…")):
+        return text or title
+    return f"{title}\n{text}"
+
+
 def stable_id(*parts: str) -> str:
     """A short, stable id from its parts (sha1, 16 hex digits)."""
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
