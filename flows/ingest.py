@@ -14,10 +14,11 @@ The work is split so that each piece can be tested without Prefect:
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from mediebild.errors import ConfigError, SourceError
@@ -68,34 +69,41 @@ class IngestSummary:
         }
 
 
+def _clock(now: datetime) -> Callable[[], datetime]:
+    """Times on the pass's own clock: `now` (an argument, so a replay is consistent) plus real elapsed time."""
+    t0 = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - t0)
+
+
 def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
     """Fetch and parse one source; SourceError escapes (for retries), content problems do not."""
-    started = utcnow()
+    clock = _clock(now)
     monitor = monitor_for(source.monitor, limits)
     fetched = monitor.fetch(source, cursor, now=now)
     if fetched.not_modified:
-        return SourceOutcome(source.id, started, utcnow(), fetched=fetched)
+        return SourceOutcome(source.id, now, clock(), fetched=fetched)
     parsed = monitor.parse(source, fetched, now=now)
-    return SourceOutcome(source.id, started, utcnow(), fetched=fetched, parsed=parsed, problems=list(parsed.problems))
+    return SourceOutcome(source.id, now, clock(), fetched=fetched, parsed=parsed, problems=list(parsed.problems))
 
 
-def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, attempts: int = 1) -> SourceOutcome:
+def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, attempts: int = 1,
+                   finished: datetime | None = None) -> SourceOutcome:
     if isinstance(exc, SourceError):
         problem = Problem(exc.code, str(exc))
     elif isinstance(exc, ConfigError):
         problem = Problem("config", str(exc))
     else:
         problem = Problem("internal", f"{type(exc).__name__}: {str(exc)[:300]}")
-    return SourceOutcome(source.id, started, utcnow(), problems=[problem], attempts=attempts)
+    return SourceOutcome(source.id, started, finished or started, problems=[problem], attempts=attempts)
 
 
 def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
     """fetch_and_parse that never raises: a failure is an outcome with a problem."""
-    started = utcnow()
+    clock = _clock(now)
     try:
         return fetch_and_parse(source, cursor, now, limits)
     except Exception as exc:  # one source's failure, whatever it is, must not stop the others
-        return failed_outcome(source, exc, started)
+        return failed_outcome(source, exc, now, finished=clock())
 
 
 def store_outcome(store, outcome: SourceOutcome, *, run_id: str | None = None) -> dict[str, Any]:
@@ -209,7 +217,7 @@ def _build_flow():
             sources = store.sources()
             summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
             task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
-            started = utcnow()
+            clock = _clock(when)
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
             futures = {task_fn.submit(s, store.cursor(s.id), when, limits): s for s in sources}
             for future in prefect_completed(list(futures)):
@@ -218,7 +226,7 @@ def _build_flow():
                     outcome = future.result()
                 except Exception as exc:
                     attempts = 1 + (retries if isinstance(exc, SourceError) and exc.transient else 0)
-                    outcome = failed_outcome(source, exc, started, attempts)
+                    outcome = failed_outcome(source, exc, when, attempts, finished=clock())
                 _add(summary, store_outcome(store, outcome, run_id=summary.run_id))
             summary.per_source.sort(key=lambda r: r["source"])
             return summary.as_dict()

@@ -179,3 +179,19 @@ def test_monitor_pass_runs_ingest_enrich_and_stories(tmp_path, httpserver, prefe
     assert "error" not in result["enrich"] and "error" not in result["stories"]
     with Store.open(db) as store:
         assert store.count("enrichments") == 4
+
+
+def test_fetch_times_follow_the_pass_clock(store, httpserver):
+    """A replay at a simulated time records its fetches at that time, so health and digests agree with it."""
+    from mediebild.data.queries import source_health
+
+    httpserver.expect_request("/c.xml").respond_with_data(rss("c", 3))
+    httpserver.expect_request("/d.xml").respond_with_data("fel", status=500)
+    add_sources(store, httpserver, ["c", "d"])
+    ingest_pass(store, now=NOW, limits=LIMITS)
+    started, finished = store.con.execute("SELECT min(started_at), max(finished_at) FROM fetches").fetchone()
+    assert started == NOW.replace(tzinfo=None) and (finished - started).total_seconds() < 60
+    health = {r["id"]: r for r in source_health(store.con)}
+    assert health["c"]["last_success"] == NOW.replace(microsecond=0) or health["c"]["last_success"] >= NOW
+    assert health["c"]["items_per_hour"] > 0
+    assert health["d"]["last_error_at"] >= NOW
