@@ -15,7 +15,10 @@ from typing import Any
 
 import duckdb
 
-from mediebild.data.store import table_columns as columns, table_exists
+from mediebild.data.store import fetch_dicts as _rows
+from mediebild.data.store import naive_utc as _naive
+from mediebild.data.store import table_columns as columns
+from mediebild.data.store import table_exists
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, hours, utcnow
 
@@ -24,27 +27,6 @@ Con = duckdb.DuckDBPyConnection
 # Entity labels that count as places and as organisations, whatever tag set the NER model uses.
 PLACE_LABELS = ("LOC", "GPE", "PLACE", "FAC")
 ORG_LABELS = ("ORG", "ORGANISATION", "ORGANIZATION")
-
-
-def _naive(value: datetime) -> datetime:
-    return as_utc(value).replace(tzinfo=None)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
-
-
-def _rows(con: Con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        record = dict(zip(names, row))
-        for key, value in record.items():
-            if isinstance(value, datetime):
-                record[key] = _aware(value)
-        out.append(record)
-    return out
 
 
 def enrichment_ran(con: Con) -> bool:

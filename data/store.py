@@ -50,6 +50,16 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def fetch_dicts(con, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Rows of a query as dicts, TIMESTAMP values as aware UTC datetimes (the readers' common form)."""
+    cur = con.execute(sql, list(params or []))
+    names = [d[0] for d in cur.description]
+    return [
+        {k: aware_utc(v) if isinstance(v, datetime) else v for k, v in zip(names, row)}
+        for row in cur.fetchall()
+    ]
+
+
 def table_exists(con, name: str) -> bool:
     """Whether the main schema has this table (readers check before using a later migration's tables)."""
     return bool(

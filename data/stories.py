@@ -18,7 +18,11 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
-from mediebild.data.store import table_columns as _columns, table_exists
+from mediebild.data.store import aware_utc as _aware
+from mediebild.data.store import fetch_dicts as _rows
+from mediebild.data.store import naive_utc as _naive
+from mediebild.data.store import table_columns as _columns
+from mediebild.data.store import table_exists
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, floor_hour
 
@@ -29,29 +33,8 @@ REFRESH_ITEMS = 300  # newest items per story that a pass reads for its headline
 KIND_RANK = {"editorial": 0, "official": 1, "social": 2}
 
 
-def _naive(value: datetime) -> datetime:
-    return as_utc(value).replace(tzinfo=None)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
-
-
 def story_key(cluster_id: int) -> str:
     return f"S{cluster_id}"
-
-
-def _rows(con: Con, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cur = con.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        record = dict(zip(names, row))
-        for key, value in record.items():
-            if isinstance(value, datetime):
-                record[key] = _aware(value)
-        out.append(record)
-    return out
 
 
 # -- state ---------------------------------------------------------------------------------------------------
