@@ -253,8 +253,4 @@ def run_ingest_flow(db: str, **kwargs: Any) -> IngestSummary:
 
     concurrency = max(1, int(kwargs.pop("concurrency", 4)))
     flow = get_ingest_flow().with_options(task_runner=ThreadPoolTaskRunner(max_workers=concurrency))
-    result = flow(db=str(db), **kwargs)
-    summary = IngestSummary(run_id=result["run_id"], sources=result["sources"], failed=result["failed"],
-                            items_new=result["items_new"], items_updated=result["items_updated"],
-                            items_seen=result["items_seen"], per_source=result["per_source"])
-    return summary
+    return IngestSummary(**flow(db=str(db), **kwargs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -67,7 +68,7 @@ def register(app: typer.Typer) -> None:
             configure_prefect(db)
             from mediebild.flows.ingest import run_ingest_flow
 
-            with console.status("Hämtar källor (Prefect-flöde)…", spinner="dots") if not as_json else _null():
+            with console.status("Hämtar källor (Prefect-flöde)…", spinner="dots") if not as_json else nullcontext():
                 summary = run_ingest_flow(str(db), concurrency=cfg.concurrency, retries=cfg.retries,
                                           retry_delay_s=cfg.retry_delay_s, limits=limits)
         else:
@@ -112,11 +113,3 @@ def register(app: typer.Typer) -> None:
         configure_prefect(db)
         serve_all(build_deployments(db_abs, every_minutes=minutes, settings=settings,
                                     out_dir=out.resolve() if out else None))
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
