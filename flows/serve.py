@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 
-def describe(db: str, *, every_minutes: int, raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def describe(*, every_minutes: int, raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """(deployment name, schedule in words) for people, without importing Prefect."""
     found = [("mediebild-ingest", f"var {every_minutes}:e minut: inhämtning, berikning, händelser och larm")]
     found.append(("hourly-digest", "en minut över varje hel timme (Europe/Stockholm)"))

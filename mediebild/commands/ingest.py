@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         minutes = every or settings.ingest.every_minutes
         open_store(db, create=True).close()
         db_abs = str(Path(db).resolve())
-        for name, schedule in describe(db_abs, every_minutes=minutes, raw=settings.raw):
+        for name, schedule in describe(every_minutes=minutes, raw=settings.raw):
             console.print(f"schema: [bold]{name}[/] – {schedule}")
         if dry_run:
             return
