@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 
+from mediebild.models.crosslingual import shared_tokens
 from mediebild.timeutil import as_utc
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -153,6 +154,9 @@ class OnlineClusterer:
     half_life: a story quiet for this long counts half as similar.
     window: stories quiet longer than this leave the working set (`prune`).
     entity_weight: weight of an entity feature relative to a lemma (it separates events that share words).
+    shared_terms: replace the Swedish and English incident vocabulary of items whose language is sv or en by
+        shared concept tokens (models.crosslingual: "skadade" and "injured" both become =injured), so a
+        Swedish and an English report of one event share their words, not only their entities.
     cross_language_weight: for an item whose language the story does not have yet, the entity-only cosine
         times this (and times how informative the item's entities are: rare names count, the incident's
         ubiquitous city does not) is added, so a Swedish and an English article naming the same places meet.
@@ -165,8 +169,9 @@ class OnlineClusterer:
         merge_threshold: float = 0.35,
         half_life: timedelta = timedelta(hours=12),
         window: timedelta = timedelta(hours=48),
-        entity_weight: float = 2.0,
+        entity_weight: float = 1.0,
         cross_language_weight: float = 0.3,
+        shared_terms: bool = True,
         chunk_size: int = 800,
     ) -> None:
         self.threshold = threshold
@@ -175,6 +180,7 @@ class OnlineClusterer:
         self.window = window
         self.entity_weight = entity_weight
         self.cross_language_weight = cross_language_weight
+        self.shared_terms = shared_terms
         self.chunk_size = chunk_size
 
     # -- vectors --------------------------------------------------------------------------------------
@@ -190,7 +196,10 @@ class OnlineClusterer:
         document frequencies.
         """
         hasher = FeatureHasher(n_features=state.n_features, input_type="string", alternate_sign=False)
-        words = hasher.transform([list(d.tokens) for d in docs]).tocsr()
+        if self.shared_terms:
+            words = hasher.transform([shared_tokens(d.tokens, d.lang) for d in docs]).tocsr()
+        else:
+            words = hasher.transform([list(d.tokens) for d in docs]).tocsr()
         ents = hasher.transform([[f"\x01{e}" for e in named(d.entities)] for d in docs]).tocsr()
         if learn:
             present = (words + ents) > 0

@@ -126,3 +126,18 @@ def test_entity_ids_without_a_name_are_ignored():
     labels = cluster_labels(clusterer.add(state, docs).assignments, [])
     assert labels["x1"] != labels["x2"]
 
+
+
+def test_a_swedish_and_an_english_report_meet_on_shared_terms_without_entities():
+    docs = [
+        cdoc("sv", "Två skadade i explosionen på flygplatsen, avgångshallen utrymd", 0),
+        cdoc("en", "Two injured in the airport blast, departure hall evacuated", 15, lang="en"),
+    ]
+    shared, state = OnlineClusterer(), ClusterState()
+    shared.add(state, background(4))
+    labels = cluster_labels(shared.add(state, docs).assignments, [])
+    assert labels["sv"] == labels["en"]
+    plain, state = OnlineClusterer(shared_terms=False), ClusterState()
+    plain.add(state, background(4))
+    labels = cluster_labels(plain.add(state, docs).assignments, [])
+    assert labels["sv"] != labels["en"]
