@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 
-from mediebild.models.crosslingual import shared_tokens
+from mediebild.models.crosslingual import concept_tokens
 from mediebild.timeutil import as_utc
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -154,9 +154,9 @@ class OnlineClusterer:
     half_life: a story quiet for this long counts half as similar.
     window: stories quiet longer than this leave the working set (`prune`).
     entity_weight: weight of an entity feature relative to a lemma (it separates events that share words).
-    shared_terms: replace the Swedish and English incident vocabulary of items whose language is sv or en by
-        shared concept tokens (models.crosslingual: "skadade" and "injured" both become =injured), so a
-        Swedish and an English report of one event share their words, not only their entities.
+    shared_terms: add to the Swedish and English incident vocabulary of items whose language is sv or en its
+        shared concept tokens (models.crosslingual: "skadade" and "injured" both add =injured), so a Swedish and
+        an English report of one event share their words, not only their entities.
     cross_language_weight: for an item whose language the story does not have yet, the entity-only cosine
         times this (and times how informative the item's entities are: rare names count, the incident's
         ubiquitous city does not) is added, so a Swedish and an English article naming the same places meet.
@@ -169,7 +169,7 @@ class OnlineClusterer:
         merge_threshold: float = 0.35,
         half_life: timedelta = timedelta(hours=12),
         window: timedelta = timedelta(hours=48),
-        entity_weight: float = 1.0,
+        entity_weight: float = 2.0,
         cross_language_weight: float = 0.3,
         shared_terms: bool = True,
         chunk_size: int = 800,
@@ -197,7 +197,7 @@ class OnlineClusterer:
         """
         hasher = FeatureHasher(n_features=state.n_features, input_type="string", alternate_sign=False)
         if self.shared_terms:
-            words = hasher.transform([shared_tokens(d.tokens, d.lang) for d in docs]).tocsr()
+            words = hasher.transform([[*d.tokens, *concept_tokens(d.tokens, d.lang)] for d in docs]).tocsr()
         else:
             words = hasher.transform([list(d.tokens) for d in docs]).tocsr()
         ents = hasher.transform([[f"\x01{e}" for e in named(d.entities)] for d in docs]).tocsr()

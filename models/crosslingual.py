@@ -1,10 +1,11 @@
 """Shared Swedish/English tokens for the vocabulary of incidents, so a Swedish and an English report meet.
 
 Story clustering compares lemmas; "skadade" and "injured", "flygplats" and "airport" never meet, so an
-English wire story about an event the Swedish papers cover opens a story of its own. `shared_tokens(tokens,
-lang)` replaces every lemma that this map knows, in either language, by one concept token ("=injured"), and
-leaves all other tokens as they are; the two languages then share the words that carry an incident report
-(what happened, where in the transport system, who was hurt, what the authorities do).
+English wire story about an event the Swedish papers cover opens a story of its own. `concept_tokens(tokens,
+lang)` gives one concept token ("=injured") for every lemma that this map knows, in either language; clustering
+adds them to the item's own lemmas (`shared_tokens` replaces the lemmas instead), so the two languages share
+the words that carry an incident report (what happened, where in the transport system, who was hurt, what the
+authorities do) while each keeps its own exact words.
 
 Swedish writes compounds ("terrorhotnivån", "tunnelbanetåget", "dödssiffran"), which a lemmatiser leaves
 whole; a Swedish token that is no known lemma is matched on stems: one at its start (the compound's first
@@ -190,6 +191,14 @@ def concepts_of(token: str, lang: str | None) -> tuple[str, ...]:
     if lang == "sv":
         return tuple(_swedish(token))
     return ()
+
+
+def concept_tokens(tokens: Sequence[str], lang: str | None) -> list[str]:
+    """The "=concept" tokens of the known incident vocabulary among `tokens`, once per occurrence (what
+    clustering adds to an item's own lemmas)."""
+    if lang not in ("sv", "en"):
+        return []
+    return [f"={c}" for token in tokens for c in concepts_of(token, lang)]
 
 
 def shared_tokens(tokens: Sequence[str], lang: str | None) -> list[str]:

@@ -21,9 +21,11 @@ from mediebild.models.spikes import spikes
 
 pytestmark = pytest.mark.slow  # the NLP pass over 327 items takes ~10 s
 
-# Pinned (B-cubed F1 0.646 at first, 0.665 once empty entity ids stopped linking items, 0.758 with shared
-# sv/en incident terms and entity weight 1); never lower it.
+# Pinned (B-cubed F1 0.646 at first, 0.665 once empty entity ids stopped linking items, 0.762 with shared
+# sv/en incident concept tokens); never lower it.
 SCENARIO_FLOOR_F1 = 0.75
+# Rumour flag precision against the truth (0.50 before confirmations answered hedges, 0.56 after); never lower.
+RUMOUR_FLOOR_PRECISION = 0.55
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,7 @@ def test_the_airport_blast_breaks_in_its_own_hour_and_nothing_spikes_before(repl
 
 
 def test_every_planted_rumour_is_flagged(replay):
-    scenario, _, story_of, _ = replay
+    scenario, copy_of, story_of, _ = replay
     members = defaultdict(list)
     for item in scenario.items:
         if item.id in story_of:
@@ -108,6 +110,32 @@ def test_every_planted_rumour_is_flagged(replay):
             continue
         spreading = Counter(story_of[i.id] for i in scenario.items if i.story == key and i.stance == "spread" and i.id in story_of)
         cluster = spreading.most_common(1)[0][0]
-        verdict = assess([RumourItem(f"{strip_html(i.title)}\n{strip_html(i.text)}", i.kind, i.published, i.feed_id) for i in members[cluster]])
+        verdict = assess([rumour_item(i, copy_of) for i in members[cluster]])
         assert verdict.rumour, key
         print(key, verdict.reasons)
+
+
+def rumour_item(item, copy_of):
+    return RumourItem(f"{strip_html(item.title)}\n{strip_html(item.text)}", item.kind, item.published, item.feed_id, copy_of.get(item.id))
+
+
+def test_rumour_flags_against_the_truth_and_the_confirmed_story_is_not_flagged(replay):
+    """Precision: flagged stories whose majority truth is a planted rumour (flags for contradicting casualty
+    figures or an unconfirmed claim inside a news story count against it); recall: planted rumours whose main
+    spreading story is flagged. The Swedes-injured story, hedged at first and confirmed by UD, is not flagged."""
+    scenario, copy_of, story_of, _ = replay
+    members = defaultdict(list)
+    for item in scenario.items:
+        if item.id in story_of:
+            members[story_of[item.id]].append(item)
+    verdicts = {s: assess([rumour_item(i, copy_of) for i in items]) for s, items in members.items()}
+    truth = {s: scenario.stories[Counter(i.story for i in items).most_common(1)[0][0]].rumour for s, items in members.items()}
+    flagged = [s for s, v in verdicts.items() if v.rumour]
+    precision = sum(truth[s] for s in flagged) / len(flagged)
+    planted = [k for k, st in scenario.stories.items() if st.rumour]
+    main = {k: Counter(story_of[i.id] for i in scenario.items if i.story == k and i.stance == "spread" and i.id in story_of).most_common(1)[0][0] for k in planted}
+    recall = sum(verdicts[s].rumour for s in main.values()) / len(planted)
+    print(f"rumour flags: precision {precision:.2f} ({sum(truth[s] for s in flagged)} of {len(flagged)}), recall {recall:.2f}")
+    assert recall == 1.0 and precision >= RUMOUR_FLOOR_PRECISION
+    confirmed = Counter(story_of[i.id] for i in scenario.items if i.story == "swedes-injured" and i.id in story_of).most_common(1)[0][0]
+    assert not verdicts[confirmed].rumour and verdicts[confirmed].confirmed is not None
