@@ -172,7 +172,10 @@ def _rumour_verdicts(members: dict[str, list[dict]]) -> dict[str, Any]:
     """Rumour flags of each story from its newest items (originals and copies alike: spread counts)."""
     return {
         story_id: assess(
-            [RumourItem(item_text(i["title"], i["text"]), i["kind"], i["published_at"], i["source_id"]) for i in items]
+            [
+                RumourItem(item_text(i["title"], i["text"]), i["kind"], i["published_at"], i["source_id"], i.get("copy_of"))
+                for i in items
+            ]
         )
         for story_id, items in members.items()
     }

@@ -3,6 +3,10 @@
 A story is flagged, with short reasons in Swedish and English, when
 - it spreads on social media without any editorial or official item (``social_only``),
 - its items hedge ("obekräftade uppgifter", "enligt uppgift", "rykten", "unconfirmed", "reportedly", ...),
+  unless an editorial or official item has since confirmed it ("UD bekräftar", "ministry confirms", not
+  "kan inte bekräfta"): hedges published up to that confirmation no longer flag the story, and the verdict
+  says since when it is confirmed (`confirmed_at`, `confirmed`); weak hedges ("uppgifter om") need two
+  independent items (a wire story and its copies count once: `RumourItem.original`),
 - its sources contradict each other: different casualty figures reported close in time, or a claim denied
   ("dementerar", "stämmer inte", "denies", "false").
 Texts and kinds in, a verdict out; the caller stores it. Each reason is a language-independent code with its
@@ -18,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Sequence
 
+from mediebild.timeutil import STOCKHOLM, as_utc
+
 # Strong hedges flag a story on one item; weak ones ("uppgifter om" is also plain news language) need
 # at least WEAK_HEDGE_MIN items.
 HEDGES = [
@@ -25,7 +31,6 @@ HEDGES = [
     r"obekräftat",
     r"enligt (?:uppgift|uppgifter|obekräftade)",
     r"rykte[tn]?\b|ryktas|rykten",
-    r"sprids (?:på|i) sociala medier",
     r"inte bekräftat",
     r"unconfirmed",
     r"reportedly",
@@ -35,7 +40,8 @@ HEDGES = [
     r"circulating on social media",
 ]
 WEAK_HEDGES = [
-    r"uppgifter om",
+    r"(?<!inga )(?<!inte några )uppgifter om",
+    r"sprids (?:på|i) sociala medier",
     r"ska (?:\w+ )?ha\b",
     r"reports? of\b",
 ]
@@ -57,6 +63,12 @@ DENIALS = [
 _HEDGE = re.compile("|".join(f"(?:{p})" for p in HEDGES), re.IGNORECASE)
 _WEAK_HEDGE = re.compile("|".join(f"(?:{p})" for p in WEAK_HEDGES), re.IGNORECASE)
 _DENIAL = re.compile("|".join(f"(?:{p})" for p in DENIALS), re.IGNORECASE)
+# A source confirming the claim; "obekräftade" is no match (word boundary), a negation before it voids it.
+_CONFIRM = re.compile(r"\b(?:bekräftar|bekräftat|bekräftade|bekräfta|confirms|confirmed|confirm)\b", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"(?:\b(?:inte|ej|icke|not|cannot|can't|unable to|yet to|no)\b|n't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+CONFIRMING_KINDS = ("editorial", "official")
 
 _NUMBER_WORDS = {
     "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
@@ -83,6 +95,7 @@ class RumourItem:
     kind: str  # editorial, social, official
     published_at: datetime | None = None
     source: str = ""
+    original: str | None = None  # for a copy (wire copy, repost): what it copies; copies hedge once
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +117,14 @@ _TEMPLATES = {
         "hedging": "obekräftade uppgifter: \"{phrase}\" ({hedged} av {items} poster)",
         "denial": "uppgift dementeras ({by}: \"{phrase}\")",
         "contradiction": "motstridiga uppgifter om antal {casualty}: {low} mot {high}",
+        "confirmed": "bekräftat sedan {at} ({by}: \"{phrase}\")",
     },
     "en": {
         "social_only": "spreading on social media ({posts} posts) with no editorial or official source",
         "hedging": "unconfirmed reports: \"{phrase}\" ({hedged} of {items} posts)",
         "denial": "claim denied ({by}: \"{phrase}\")",
         "contradiction": "contradicting figures ({casualty}): {low} against {high}",
+        "confirmed": "confirmed since {at} ({by}: \"{phrase}\")",
     },
 }
 
@@ -132,6 +147,12 @@ def reason_text(code: str, params: dict, lang: str = "sv") -> str:
 class RumourVerdict:
     rumour: bool = False
     details: list[RumourReason] = field(default_factory=list)
+    # An editorial or official confirmation that superseded earlier hedges (code "confirmed"; not a flag).
+    confirmed: RumourReason | None = None
+
+    @property
+    def confirmed_at(self) -> datetime | None:
+        return self.confirmed.params.get("when") if self.confirmed else None
 
     @property
     def codes(self) -> list[str]:  # social_only, hedging, contradiction, denial
@@ -171,6 +192,31 @@ def denials(text: str) -> list[str]:
     return sorted({m.group(0).lower() for m in _DENIAL.finditer(text or "")})
 
 
+def confirmation(text: str) -> str | None:
+    """The phrase with which a text confirms a claim ("bekräftar", "confirmed"), unless negated or hedged."""
+    text = text or ""
+    if hedges(text, weak=False):
+        return None
+    for match in _CONFIRM.finditer(text):
+        if not _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
+            return match.group(0).lower()
+    return None
+
+
+def _confirmed(items: Sequence[RumourItem]) -> RumourReason | None:
+    """The first editorial or official item that confirms (items in time order where times are known)."""
+    ordered = sorted(
+        (i for i in items if i.kind in CONFIRMING_KINDS and i.published_at is not None), key=lambda i: as_utc(i.published_at)
+    )
+    for item in ordered:
+        phrase = confirmation(item.text)
+        if phrase:
+            when = as_utc(item.published_at)
+            at = when.astimezone(STOCKHOLM).strftime("%H:%M")
+            return RumourReason("confirmed", {"kind": item.kind, "phrase": phrase, "at": at, "when": when})
+    return None
+
+
 def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(hours=2)) -> RumourVerdict:
     """Flag a story from its items (originals and copies alike: spread counts)."""
     verdict = RumourVerdict()
@@ -185,10 +231,16 @@ def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(
     n_social = kinds.count("social")
     if n_social >= SOCIAL_ONLY_MIN and n_social == len(kinds):
         flag("social_only", posts=n_social)
-    strong = [h for i in items for h in hedges(i.text, weak=False)]
-    found = [hedges(i.text) for i in items]
-    hedged_items = [f for f in found if f]
-    if strong or len(hedged_items) >= WEAK_HEDGE_MIN:
+    verdict.confirmed = _confirmed(items)
+    since = verdict.confirmed_at
+    open_items = [
+        i for i in items if since is None or i.published_at is None or as_utc(i.published_at) > since
+    ]  # hedges up to the confirmation are answered
+    strong = [h for i in open_items for h in hedges(i.text, weak=False)]
+    found = [(i, hedges(i.text)) for i in open_items]
+    hedged_items = [f for _, f in found if f]
+    independent = {i.original or id(i) for i, f in found if f}
+    if strong or len(independent) >= WEAK_HEDGE_MIN:
         words = strong or [h for f in hedged_items for h in f]
         top = max(sorted(set(words)), key=words.count)
         flag("hedging", phrase=top, hedged=len(hedged_items), items=len(items))

@@ -84,3 +84,28 @@ def test_every_reason_has_a_code_with_parameters_and_both_languages():
     assert reason_text("contradiction", {"casualty": "dead", "low": 11, "high": 20}, "en") == (
         "contradicting figures (dead): 11 against 20")
     assert reason_text("unknown_code", {}, "en") == "unknown_code"
+
+
+def test_a_hedge_answered_by_an_official_confirmation_no_longer_flags():
+    hedged = RumourItem("Obekräftade uppgifter om att svenskar är skadade", "social", T, "x")
+    cannot = RumourItem("UD kan inte bekräfta uppgifterna om skadade svenskar", "editorial", T + timedelta(minutes=20), "kp")
+    assert assess([hedged, cannot]).rumour and assess([hedged, cannot]).confirmed is None  # negated: no confirmation
+    confirms = RumourItem("UD bekräftar: två svenskar skadade", "official", T + timedelta(hours=2), "ud")
+    verdict = assess([hedged, cannot, confirms])
+    assert not verdict.rumour and verdict.confirmed_at == T + timedelta(hours=2)
+    assert reason_text("confirmed", verdict.confirmed.params, "sv") == 'bekräftat sedan 12:00 (myndighet: "bekräftar")'
+    assert reason_text("confirmed", verdict.confirmed.params, "en").startswith("confirmed since 12:00 (authority")
+    later = RumourItem("Rykten om fler skadade svenskar", "social", T + timedelta(hours=3), "y")
+    assert assess([hedged, confirms, later]).codes == ["hedging"]  # a new hedge after the confirmation counts
+    social = RumourItem("UD bekräftar två skadade", "social", T + timedelta(hours=2), "z")
+    assert assess([hedged, social]).rumour  # a post saying so is no confirmation
+    assert assess([RumourItem("Ministry confirms two injured", "editorial", T)]).confirmed is not None
+    assert assess([RumourItem("Police could not confirm the reports", "editorial", T)]).confirmed is None
+
+
+def test_weak_hedges_count_a_story_and_its_copies_once_and_no_reports_is_no_hedge():
+    original = RumourItem("Uppgifter om skadade finns", "editorial", T, "tn")
+    copies = [RumourItem("Uppgifter om skadade finns (TN)", "editorial", T, f"p{k}", original="tn-1") for k in range(3)]
+    assert not assess([RumourItem("Uppgifter om skadade finns", "editorial", T, "tn", original="tn-1"), *copies]).rumour
+    assert assess([original, *copies]).codes == ["hedging"]  # without copy links they look independent
+    assert hedges("Polisen har inga uppgifter om någon koppling till Sverige", weak=True) == []
