@@ -5,6 +5,11 @@ edits) and successive updates of one article all collapse onto one *representati
 group that the index saw. Exact copies (same normalised text) and near copies (estimated Jaccard similarity of
 shingles above a threshold) are told apart, and nothing is deleted: callers store the copy links.
 
+A truncated repost (a post that copies the first part of another and is cut with "…") shares too small a part
+of a long original's shingles to pass the Jaccard threshold; it is a copy by *containment*: its first
+PREFIX_WORDS words are those of a representative (looked up by a hash of them) and the MinHash estimate of how
+much of its shingle set lies inside the representative's is at least `containment`.
+
 The index is incremental and bounded: each call to `DedupIndex.add` assigns new documents against what is in
 the index, and `prune(now)` forgets representatives older than the window, so the working set stays flat as
 history grows. The index pickles compactly (its LSH tables are rebuilt on load from the stored signatures),
@@ -33,7 +38,8 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _ELLIPSIS = re.compile(r"(\u2026|\.\.\.)\s*$")
 
 #: Copy kinds, for people and for the `copies.how` column.
-EXACT, NEAR, RETWEET, UPDATE = "exact", "near", "retweet", "update"
+EXACT, NEAR, RETWEET, UPDATE, TRUNCATED = "exact", "near", "retweet", "update", "truncated"
+PREFIX_WORDS = 8  # words that must open both a truncated repost and its original
 
 
 @dataclass(slots=True)
@@ -58,6 +64,11 @@ class CopyMatch:
 
 def is_retweet(text: str) -> bool:
     return bool(_RETWEET.match(text or ""))
+
+
+def is_truncated(text: str) -> bool:
+    """Cut short with an ellipsis (after links are dropped: "… https://t.co/x" is still cut)."""
+    return bool(_ELLIPSIS.search(_URL.sub(" ", text or "").strip()))
 
 
 def normalise_for_shingles(text: str) -> str:
@@ -96,8 +107,10 @@ class DedupIndex:
         num_perm: int = 64,
         window: timedelta = timedelta(hours=48),
         min_chars: int = 30,
+        containment: float = 0.8,
     ) -> None:
         self.threshold = threshold
+        self.containment = containment
         self.num_perm = num_perm
         self.window = window
         self.min_chars = min_chars
@@ -107,6 +120,9 @@ class DedupIndex:
         self._signatures: dict[str, np.ndarray] = {}
         self._exact: dict[str, str] = {}  # sha1 of normalised text -> representative
         self._exact_of: dict[str, str] = {}  # representative -> its exact key (for pruning)
+        self._prefix: dict[str, str] = {}  # hash of the first PREFIX_WORDS words -> representative
+        self._prefix_of: dict[str, str] = {}
+        self._sizes: dict[str, int] = {}  # representative -> size of its shingle set (for containment)
 
     def _init_runtime(self) -> None:
         self._template = MinHash(num_perm=self.num_perm, seed=7, hashfunc=_crc32)
@@ -126,6 +142,9 @@ class DedupIndex:
             if signed
             else np.zeros((0, self.num_perm), dtype=np.uint32),
             "exact": self._exact,
+            "prefix": self._prefix,
+            "sizes": self._sizes,
+            "containment": self.containment,
         }
 
     def __setstate__(self, state: dict) -> None:
@@ -134,6 +153,10 @@ class DedupIndex:
         self._times, self._sources, self._signatures = {}, {}, {}
         self._exact = dict(state["exact"])
         self._exact_of = {rep: key for key, rep in self._exact.items()}
+        self.containment = state.get("containment", 0.8)
+        self._prefix = dict(state.get("prefix", {}))
+        self._prefix_of = {rep: key for key, rep in self._prefix.items()}
+        self._sizes = dict(state.get("sizes", {}))
         for key, when, source in zip(state["keys"], state["times"], state["sources"]):
             self._remember(key, when, source, None)
         with self._lsh.insertion_session() as session:
@@ -178,7 +201,12 @@ class DedupIndex:
                 matches.append(CopyMatch(doc.id, rep, RETWEET if retweet else EXACT, 1.0))
                 continue
             signature = None
+            words = normalised.split()
             if len(normalised) >= self.min_chars:
+                truncated = is_truncated(doc.text)
+                if truncated and len(words) > PREFIX_WORDS + 1:
+                    words = words[:-1]  # the last word may be cut in the middle
+                    normalised = " ".join(words)
                 minhash = self._signature(normalised)
                 signature = minhash.hashvalues
                 best, best_sim = self._best_candidate(minhash)
@@ -186,12 +214,38 @@ class DedupIndex:
                     how = RETWEET if retweet else (UPDATE if doc.source and self._sources.get(best) == doc.source else NEAR)
                     matches.append(CopyMatch(doc.id, best, how, best_sim))
                     continue
+                if truncated:
+                    rep, contained = self._contained_in(words, minhash)
+                    if rep is not None:
+                        matches.append(CopyMatch(doc.id, rep, RETWEET if retweet else TRUNCATED, contained))
+                        continue
                 self._lsh.insert(doc.id, minhash, check_duplication=False)
+                self._sizes[doc.id] = len(shingles(normalised))
+                if len(words) >= PREFIX_WORDS:
+                    key = _prefix_key(words)
+                    if key not in self._prefix:
+                        self._prefix[key] = doc.id
+                        self._prefix_of[doc.id] = key
             self._remember(doc.id, when, doc.source, signature)
             if normalised:
                 self._exact[exact_key] = doc.id
                 self._exact_of[doc.id] = exact_key
         return matches
+
+    def _contained_in(self, words: list[str], minhash: MinHash) -> tuple[str | None, float]:
+        """The representative that opens with the same PREFIX_WORDS words and (MinHash estimate) contains at
+        least `containment` of this text's shingles: |A∩B|/|A| = J(|A|+|B|) / ((1+J)|A|)."""
+        if len(words) < PREFIX_WORDS:
+            return None, 0.0
+        rep = self._prefix.get(_prefix_key(words))
+        other = self._signatures.get(rep) if rep is not None else None
+        if other is None:
+            return None, 0.0
+        jaccard = float(np.count_nonzero(other == minhash.hashvalues)) / self.num_perm
+        size_a = len(shingles(" ".join(words)))
+        size_b = self._sizes.get(rep, size_a)
+        contained = min(1.0, jaccard * (size_a + size_b) / ((1.0 + jaccard) * max(size_a, 1)))
+        return (rep, contained) if contained >= self.containment else (None, 0.0)
 
     def _best_candidate(self, minhash: MinHash) -> tuple[str | None, float]:
         signature = minhash.hashvalues
@@ -219,7 +273,15 @@ class DedupIndex:
             exact_key = self._exact_of.pop(key, None)
             if exact_key is not None and self._exact.get(exact_key) == key:
                 del self._exact[exact_key]
+            prefix_key = self._prefix_of.pop(key, None)
+            if prefix_key is not None and self._prefix.get(prefix_key) == key:
+                del self._prefix[prefix_key]
+            self._sizes.pop(key, None)
         return len(old)
+
+
+def _prefix_key(words: Sequence[str]) -> str:
+    return hashlib.sha1(" ".join(words[:PREFIX_WORDS]).encode("utf-8")).hexdigest()[:16]
 
 
 def group_copies(matches: Sequence[CopyMatch]) -> dict[str, list[CopyMatch]]:

@@ -65,3 +65,33 @@ def test_a_second_pass_over_the_same_items_adds_nothing():
     index = DedupIndex()
     first = index.add([doc("tn", WIRE), doc("sd", WIRE, 1)])
     assert len(first) == 1 and index.add([doc("tn", WIRE)]) == []
+
+
+LONG = (
+    "Polisen meddelar att tunnelbanan mellan T-Centralen och Slussen är avstängd i båda riktningarna efter ett "
+    "larm om ett misstänkt föremål på perrongen. Bussar ersätter tågen, och resenärer uppmanas att räkna med "
+    "förseningar under eftermiddagen. Polisen har spärrat av uppgångarna vid Gamla stan och ber allmänheten att "
+    "följa personalens anvisningar och inte sprida bilder från platsen. Mer information kommer på polisen.se."
+)
+
+
+def test_a_truncated_repost_of_the_first_part_is_a_copy_by_containment():
+    index = DedupIndex()
+    cut = " ".join(LONG.split()[:18])
+    matches = index.add([
+        doc("orig", LONG, 0, "polisen"),
+        doc("cut", cut[:-3] + "…", 5, "u1"),  # cut mid-word, as social platforms do
+        doc("rt", "RT @polisen: " + cut + "... https://t.co/x", 6, "u2"),
+        doc("fork", " ".join(LONG.split()[:8]) + " men det stämmer inte alls, det var en övning, lugn bara…", 7, "u3"),
+        doc("plain", cut, 8, "u4"),  # the same words without an ellipsis: not cut, so no containment
+    ])
+    by_item = {m.item_id: m for m in matches}
+    assert by_item["cut"].how == "truncated" and by_item["cut"].copy_of == "orig" and by_item["cut"].similarity >= 0.8
+    assert by_item["rt"].how == "retweet" and by_item["rt"].copy_of == "orig"
+    assert "fork" not in by_item and "plain" not in by_item
+    fresh = DedupIndex()
+    fresh.add([doc("orig", LONG, 0, "polisen")])
+    restored = pickle.loads(pickle.dumps(fresh))  # the prefixes and set sizes survive pickling
+    again = restored.add([doc("cut2", " ".join(LONG.split()[:14]) + "…", 30, "u5")])
+    assert [(m.copy_of, m.how) for m in again] == [("orig", "truncated")]
+    assert restored.prune(T + timedelta(hours=72)) == 1 and not restored._prefix and not restored._sizes
