@@ -14,12 +14,20 @@ crisis lexicon gives Swedish text the same concept features as the English train
 places are masked as `xplace` exactly as each training event's own names were.
 
     relevance = 0.02 * c                                    an exclusion term matched
-              = min(0.45, 0.30 * s + 0.15 * c)              the profile's query is false
+              = min(0.75, 0.55 * s + 0.20 * c)              the profile's query is false
               = 0.60 + 0.25 * s + 0.15 * c                  the query holds
               = 0.55 * s + 0.45 * c                         the profile has no query
               = c                                           no profile
 
 where `s` is the profile match score. `relevant` is relevance >= the profile's threshold (0.5 by default).
+
+The query is strong evidence but not a wall: an item that names the incident's own terms *and* its places
+(s >= about 0.75) is relevant even when the officer's boolean query misses it (follow-ups seldom repeat the
+query's exact words), while one that matches a term or a place alone is not. The weights of the false-query
+branch were chosen on dev sets only (the demo scenario's truth, models/eval_data/heldout/ostermalm_gas, with
+the Bryssel and storm floors as constraints) and scored once on the blind held-out sets (relevance.md): they
+raised the demo from F1 0.78 to 0.83 and the blind sets from 0.48 to 0.52, the dev floors unchanged. It was
+`min(0.45, 0.30 * s + 0.15 * c)`, a hard gate, before.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from mediebild.models.features import LinearHead, event_columns, featurize
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "relevance.joblib"
 INFORMATIVENESS_LABELS = ("informative", "not_informative", "not_related")
+# The false-query branch of `combine` (see the module docstring for how these were chosen).
+QUERY_FALSE_PROFILE, QUERY_FALSE_CRISIS, QUERY_FALSE_CAP = 0.55, 0.20, 0.75
 
 
 def crisis_probability(p_topic: np.ndarray, p_not_related: np.ndarray) -> np.ndarray:
@@ -57,7 +67,7 @@ def combine(c: float, score: float | None = None, query_ok: bool | None = None, 
     if excluded:
         return 0.02 * c
     if query_ok is False:
-        return min(0.45, 0.30 * score + 0.15 * c)
+        return min(QUERY_FALSE_CAP, QUERY_FALSE_PROFILE * score + QUERY_FALSE_CRISIS * c)
     if query_ok is True:
         return 0.60 + 0.25 * score + 0.15 * c
     return 0.55 * score + 0.45 * c

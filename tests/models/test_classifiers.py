@@ -22,7 +22,11 @@ ARTIFACTS = Path(relevance.__file__).resolve().parent / "artifacts"
 FLOORS_LEAVE_EVENTS_OUT = {"informativeness": 0.76, "informativeness_2class": 0.79, "info_type": 0.678,
                            "source_type": 0.60, "topic": 0.907}
 FLOOR_TOPIC_WORST_EVENT = 0.85  # Sandy, the hardest T6 event held out (0.65 before the event columns)
-FLOOR_RELEVANCE_F1 = {"bryssel": 0.94, "storm": 0.96}
+FLOOR_RELEVANCE_F1 = {"bryssel": 0.94, "storm": 0.97}
+# The blind sets of eval_data/heldout/ (items and profiles written apart, README there): far below the goal of
+# 0.90; pinned so that they only go up. They were 0.55/0.49/0.48 with the query as a hard gate.
+FLOOR_BLIND_RELEVANCE_F1 = {"ostermalm_gas": 0.57, "sodertalje_train": 0.52, "nacka_storm": 0.52}
+FLOOR_DEMO_RELEVANCE_F1 = 0.83  # the demo scenario's truth, its shipped profile (0.77 with the hard gate)
 
 
 def test_relevance_api_and_profile(tmp_path):
@@ -93,6 +97,30 @@ def test_swedish_relevance_dev_sets_meet_floor(name):
     result = eval_relevance(EVAL_DATA / f"{name}_sv.csv", EVAL_DATA / f"{name}.toml")
     assert result["n"] >= 80
     assert result["f1"] >= FLOOR_RELEVANCE_F1[name], result["errors"]
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR_BLIND_RELEVANCE_F1))
+def test_blind_swedish_relevance_sets_meet_floor(name):
+    result = eval_relevance(EVAL_DATA / "heldout" / f"{name}.csv", EVAL_DATA / "heldout" / f"{name}.toml")
+    assert result["n"] >= 150
+    assert result["f1"] >= FLOOR_BLIND_RELEVANCE_F1[name]
+
+
+def test_demo_scenario_relevance_meets_floor():
+    from sklearn.metrics import f1_score
+
+    from mediebild.demo.scenario import load_scenario
+    from mediebild.items import strip_html
+    from mediebild.models.language import detect_languages
+    from mediebild.models.nlp import lemmatise
+
+    scenario = load_scenario()
+    texts = [f"{strip_html(i.title)}\n{strip_html(i.text)}" for i in scenario.items]
+    langs = [lang for lang, _ in detect_languages(texts)]
+    predicted = relevance.load().predict(texts, langs, lemmas=lemmatise(texts, langs),
+                                         profile=Profile.from_toml(scenario.profile_path))
+    truth = [bool(i.relevant) for i in scenario.items]
+    assert f1_score(truth, [p["relevant"] for p in predicted]) >= FLOOR_DEMO_RELEVANCE_F1
 
 
 def test_eval_relevance_command(capsys):
