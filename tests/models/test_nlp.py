@@ -72,3 +72,12 @@ def test_ner_false_is_the_lemma_fast_path():
 def test_lengths_must_match():
     with pytest.raises(ValueError):
         lemmatise(["a", "b"], ["sv"])
+
+
+def test_english_ner_is_trained_and_folded_into_our_labels():
+    analysis = analyse(["Prime Minister Charles Michel said the blasts at Zaventem were terror; Belgian police "
+                        "raised the alert."], ["en"])[0]
+    found = {(e.label, e.norm_id) for e in analysis.entities}
+    assert ("PER", "per:charles-michel") in found  # not in the gazetteer: the trained model found it
+    assert ("LOC", "loc:zaventem") in found  # the gazetteer's id wins for names it knows
+    assert all(e.label in {"PER", "ORG", "LOC", "MISC"} for e in analysis.entities)  # no DATE, CARDINAL...
