@@ -38,6 +38,12 @@ HEDGES = [
     r"allegedly",
     r"not (?:yet )?confirmed",
     r"circulating on social media",
+    # how hearsay is passed on in posts: "hör att ...", "det sägs att" (a plain question, "någon som vet om
+    # tåget går?", is no hedge)
+    r"\bhör att\b",
+    r"\bdet sägs\b|\bsägs (?:att|ha|vara)\b",
+    r"\bhearing that\b|\bi hear\b",
+    r"\bcan any(?:one|body) confirm\b",
 ]
 WEAK_HEDGES = [
     r"(?<!inga )(?<!inte några )uppgifter om",

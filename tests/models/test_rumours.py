@@ -109,3 +109,11 @@ def test_weak_hedges_count_a_story_and_its_copies_once_and_no_reports_is_no_hedg
     assert not assess([RumourItem("Uppgifter om skadade finns", "editorial", T, "tn", original="tn-1"), *copies]).rumour
     assert assess([original, *copies]).codes == ["hedging"]  # without copy links they look independent
     assert hedges("Polisen har inga uppgifter om någon koppling till Sverige", weak=True) == []
+
+
+def test_hearsay_in_posts_is_a_hedge():
+    assert hedges("Hör att all tunnelbana är stoppad?? Någon som vet?", weak=False) == ["hör att"]
+    assert hedges("Det sägs att det skjuts där", weak=False) == ["det sägs"]
+    assert hedges("Hearing that the metro is shut, can anyone confirm?", weak=False) == ["can anyone confirm", "hearing that"]
+    assert not hedges("Polisen hörde vittnen på plats", weak=False)
+    assert not hedges("Någon som vet om Eurostar går från Bryssel i morgon?", weak=False)  # a question, not hearsay
