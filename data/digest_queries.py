@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.data.store import fetch_dicts as _rows
 from mediebild.data.store import naive_utc as _naive
 from mediebild.data.store import table_columns as columns
@@ -54,8 +55,9 @@ class PeriodItems:
     Use as a context manager; the table is dropped on exit.
     """
 
-    def __init__(self, con: Con, start: datetime, end: datetime):
+    def __init__(self, con: Con, start: datetime, end: datetime, item_filter: ItemFilter = NO_FILTER):
         self.con, self.start, self.end = con, as_utc(start), as_utc(end)
+        self.item_filter = item_filter
         self.table = f"digest_period_{uuid.uuid4().hex[:12]}"
         self.enriched = enrichment_ran(con)
         have = columns(con, "enrichments") if self.enriched else set()
@@ -68,14 +70,15 @@ class PeriodItems:
         relevant = "e.relevant" if "relevant" in have else "NULL::BOOLEAN"
         info_type = "e.info_type" if "info_type" in have else "NULL::VARCHAR"
         join = "LEFT JOIN enrichments e ON e.item_id = i.id" if have else ""
+        chosen, params = self.item_filter.where(have)
         self.con.execute(
             f"""CREATE TEMP TABLE {self.table} AS
                 SELECT i.id, i.source_id, coalesce(s.name, i.source_id) AS source_name, i.kind, i.url, i.title,
                        i.text, i.author, i.published_at, i.content_hash,
                        {relevant} AS relevant, {info_type} AS info_type
                 FROM items i LEFT JOIN sources s ON s.id = i.source_id {join}
-                WHERE i.published_at >= ? AND i.published_at < ?""",
-            [_naive(self.start), _naive(self.end)],
+                WHERE i.published_at >= ? AND i.published_at < ? AND {chosen}""",
+            [_naive(self.start), _naive(self.end), *params],
         )
         return self
 
@@ -158,9 +161,9 @@ class PeriodItems:
 # One-off reads of a period; the digest itself uses one PeriodItems for all of them.
 
 
-def period_counts(con: Con, start: datetime, end: datetime) -> dict[str, Any]:
+def period_counts(con: Con, start: datetime, end: datetime, item_filter: ItemFilter = NO_FILTER) -> dict[str, Any]:
     """Items published in [start, end): total, relevant (None before enrichment) and by kind."""
-    with PeriodItems(con, start, end) as period:
+    with PeriodItems(con, start, end, item_filter) as period:
         return period.counts()
 
 

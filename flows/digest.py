@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mediebild.data import digest_queries as q
+from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import ConfigError
 from mediebild.reports import texts
 from mediebild.reports.brief import build_brief
@@ -47,7 +48,7 @@ class Run:
 def document_id(kind: str, start: datetime, end: datetime, lang: str, fmt: str, version: int) -> str:
     """`digest-2016-03-22T08-sv-html-v1` (UTC hour) for an hourly digest; minutes and end otherwise."""
     start, end = as_utc(start), as_utc(end)
-    if kind == "digest" and start == floor_hour(start) and end - start == timedelta(hours=1):
+    if kind.startswith("digest") and start == floor_hour(start) and end - start == timedelta(hours=1):
         stamp = start.strftime("%Y-%m-%dT%H")
     elif kind == "brief":
         stamp = end.strftime("%Y-%m-%dT%H%M")
@@ -58,7 +59,7 @@ def document_id(kind: str, start: datetime, end: datetime, lang: str, fmt: str, 
 
 def _subject(data: dict[str, Any]) -> str:
     t = texts.phrases(data["lang"])
-    title = t["digest_title"] if data["kind"] == "digest" else t["brief_title"]
+    title = t["digest_title"] if data["kind"].startswith("digest") else t["brief_title"]
     return f"{title}: {data['period']['label']}"
 
 
@@ -97,7 +98,7 @@ def _store_and_deliver(
     send: bool,
     settings: SendSettings | None,
 ) -> Run:
-    kind, lang = data["kind"], data["lang"]
+    kind, lang = data.get("stored_kind") or data["kind"], data["lang"]
     start, end = data["period"]["start"], data["period"]["end"]
     if send:
         settings = settings if settings is not None else load_send_settings()
@@ -147,9 +148,11 @@ def produce_digest(
     send: bool = False,
     now: datetime | None = None,
     settings: SendSettings | None = None,
+    item_filter: ItemFilter = NO_FILTER,
 ) -> Run:
     """make_digest, also returning the send results (the CLI exits 1 when a send failed)."""
-    data = build_digest(store.con, period_start=period_start, period_end=period_end, lang=lang, now=now)
+    data = build_digest(store.con, period_start=period_start, period_end=period_end, lang=lang, now=now,
+                        item_filter=item_filter)
     return _store_and_deliver(store, data, formats=parse_formats(formats), out_dir=out_dir, send=send, settings=settings)
 
 
@@ -179,10 +182,11 @@ def make_digest(
     out_dir: Path | None = None,
     send: bool = False,
     now: datetime | None = None,
+    item_filter: ItemFilter = NO_FILTER,
 ) -> list[dict]:
     """Render, store, export (and send) the digest of one period; one dict per stored document."""
     return produce_digest(store, period_start=period_start, period_end=period_end, lang=lang, formats=formats,
-                          out_dir=out_dir, send=send, now=now).documents
+                          out_dir=out_dir, send=send, now=now, item_filter=item_filter).documents
 
 
 def make_brief(

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mediebild.data import digest_queries as q
+from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import UserError
 from mediebild.items import KINDS
-from mediebild.reports.texts import check_lang, fmt_period, label
+from mediebild.reports.texts import check_lang, fmt_period, label, phrases
 from mediebild.timeutil import as_utc, utcnow
 
 SCHEMA = "mediebild.digest/1"
@@ -74,9 +75,15 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def gather_stories(con, period: q.PeriodItems, lang: str, *, limit: int = 8) -> tuple[str, list[dict[str, Any]]]:
-    """('stories', clustered stories) once the stories step has run, else ('copies', groups of copies)."""
-    found = q.stories(con, period.start, period.end, limit=limit)
+    """('stories', clustered stories) once the stories step has run, else ('copies', groups of copies).
+
+    Under a filter, a story is shown when at least one of its items is among the period's chosen items.
+    """
+    chosen = set(period.item_ids()) if period.item_filter.active else None
+    found = q.stories(con, period.start, period.end, limit=limit if chosen is None else limit * 10)
     if found is not None:
+        if chosen is not None:
+            found = [s for s in found if chosen.intersection(str(i) for i in s.get("item_ids") or [])][:limit]
         return "stories", [normalise_story(s, lang) for s in found]
     return "copies", [normalise_story(g, lang) for g in period.copy_groups(limit=limit)]
 
@@ -88,6 +95,25 @@ def _alerts(con, start: datetime, end: datetime, lang: str) -> list[dict[str, An
     return [{**a, "kind_name": label(a.get("kind"), lang)} for a in found]
 
 
+def _filter_for_people(item_filter: ItemFilter, lang: str) -> list[dict[str, str]] | None:
+    """[{'field': 'info_types', 'values': 'Varningar och råd, ...'}] for the documents; None without a filter."""
+    if not item_filter.active:
+        return None
+    t = phrases(lang)
+    shown = []
+    for name, values in item_filter.describe().items():
+        if name == "min_relevance":
+            text = f"≥ {values}"
+        elif name == "kinds":
+            text = ", ".join(t.get(f"kind_{v}", v) for v in values)
+        elif name in ("info_types", "source_types", "tones"):
+            text = ", ".join(label(v, lang) for v in values)
+        else:
+            text = ", ".join(values)
+        shown.append({"field": name, "name": t[f"filter_{name}"], "values": text})
+    return shown
+
+
 def build_digest(
     con,
     *,
@@ -95,15 +121,22 @@ def build_digest(
     period_end: datetime,
     lang: str = "sv",
     now: datetime | None = None,
+    item_filter: ItemFilter = NO_FILTER,
 ) -> dict[str, Any]:
-    """Everything the hourly digest shows for [period_start, period_end), as one plain dict."""
+    """Everything the hourly digest shows for [period_start, period_end), as one plain dict.
+
+    With an active `item_filter` every figure and list covers the chosen items only (the previous hour too, so
+    the comparison holds), it is stored as kind `digest-<filter key>` (`stored_kind`), so it never replaces or
+counts as the full hourly digest, and `filter` says what was chosen.
+    """
     check_lang(lang)
     start, end = as_utc(period_start), as_utc(period_end)
     if end <= start:
         raise UserError(f"empty period: {start.isoformat()} .. {end.isoformat()}")
     prev_start, prev_end = q.window_before(start, end)
-    previous = q.period_counts(con, prev_start, prev_end)
-    with q.PeriodItems(con, start, end) as period:
+    previous = q.period_counts(con, prev_start, prev_end, item_filter)
+    stored_kind = f"digest-{item_filter.key}" if item_filter.active else "digest"
+    with q.PeriodItems(con, start, end, item_filter) as period:
         current = period.counts()
         source_kind, top = gather_stories(con, period, lang)
         needs = [{**row, "name": label(row["info_type"], lang)} for row in period.info_types()
@@ -116,7 +149,7 @@ def build_digest(
         official = period.newest(limit=10, kind="official")
         stored_ids = period.item_ids()
         info_known = period.info_known
-    last = q.previous_document(con, kind="digest", lang=lang, before=start)
+    last = q.previous_document(con, kind=stored_kind, lang=lang, before=start)
     new_since = last["period_end"] if last else start
     new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
     rumours = [s for s in top if s["rumour"]] if source_kind == "stories" else None
@@ -124,6 +157,8 @@ def build_digest(
     return {
         "schema": SCHEMA,
         "kind": "digest",
+        "stored_kind": stored_kind,
+        "filter": _filter_for_people(item_filter, lang),
         "lang": lang,
         "period": {"start": start, "end": end, "label": fmt_period(start, end, lang)},
         "previous_period": {"start": prev_start, "end": prev_end},

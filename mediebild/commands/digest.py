@@ -16,7 +16,56 @@ from mediebild.timeutil import STOCKHOLM, fmt_local, parse_hour, utcnow
 FormatOption = Annotated[str, typer.Option("--format", help="Comma-separated: html, md, pdf, json.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the document: sv or en.")]
 OutOption = Annotated[Optional[Path], typer.Option("--out", help="Also write the documents to this folder.")]
-SendOption = Annotated[bool, typer.Option("--send", help="Deliver as configured in [send] of mediebild.toml.")]
+SendOption = Annotated[bool, typer.Option("--send", help="Deliver as configured in \\[send] of mediebild.toml.")]
+
+# What a digest may be narrowed to (the keys the pipeline stores); Swedish and English names are accepted too.
+KIND_CHOICES = ("editorial", "social", "official")
+INFO_TYPE_CHOICES = ("affected_individuals", "caution_and_advice", "infrastructure_and_utilities",
+                     "donations_and_volunteering", "sympathy_and_support", "other_useful_information")
+SOURCE_TYPE_CHOICES = ("media", "government", "eyewitness", "ngo", "business", "outsiders")
+TONE_CHOICES = ("negative", "neutral", "positive")
+
+
+def _choices(option: str, raw: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated keys or their Swedish/English names -> keys; a clear error naming the allowed ones."""
+    if not raw:
+        return ()
+    from mediebild.reports import texts
+
+    names = {}
+    for key in allowed:
+        names[key] = key
+        for lang in texts.LANGS:
+            names[texts.label(key, lang).casefold()] = key
+            names[texts.phrases(lang).get(f"kind_{key}", key).casefold()] = key
+    chosen = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        key = names.get(part.casefold()) or names.get(part.casefold().replace(" ", "_").replace("-", "_"))
+        if key is None:
+            raise UserError(f"{option}: unknown value {part!r}; use one of {', '.join(allowed)}")
+        chosen.append(key)
+    return tuple(dict.fromkeys(chosen))
+
+
+def build_filter(kind: str | None = None, info_type: str | None = None, source_type: str | None = None,
+                 tone: str | None = None, item_lang: str | None = None, source: str | None = None,
+                 min_relevance: float | None = None):
+    from mediebild.data.item_filter import ItemFilter
+
+    if min_relevance is not None and not 0.0 <= min_relevance <= 1.0:
+        raise UserError(f"--min-relevance: {min_relevance} is not between 0 and 1")
+    split = lambda raw: tuple(p.strip() for p in (raw or "").split(",") if p.strip())  # noqa: E731
+    return ItemFilter(
+        kinds=_choices("--kind", kind, KIND_CHOICES),
+        info_types=_choices("--info-type", info_type, INFO_TYPE_CHOICES),
+        source_types=_choices("--source-type", source_type, SOURCE_TYPE_CHOICES),
+        tones=_choices("--tone", tone, TONE_CHOICES),
+        langs=tuple(x.lower() for x in split(item_lang)),
+        sources=split(source),
+        min_relevance=min_relevance,
+    )
 
 digests_app = typer.Typer(
     help=(
@@ -64,7 +113,11 @@ def register(app: typer.Typer) -> None:
             "Examples:\n\n"
             "  mediebild digest --out ut/\n\n"
             "  mediebild digest --hour 2016-03-22T09 --lang en --format html,pdf --out ut/\n\n"
-            "  mediebild digest --send          # to the folder, e-mail and webhooks in mediebild.toml"
+            "  mediebild digest --send          # to the folder, e-mail and webhooks in mediebild.toml\n\n"
+            "  mediebild digest --kind social --info-type 'Varningar och råd' --out ut/   # a narrowed digest\n\n"
+            "A narrowed digest (--kind, --info-type, --source-type, --tone, --item-lang, --source,\n"
+            "--min-relevance) covers only the chosen items, says so at the top, and is stored beside the\n"
+            "full hourly digest (kind digest-<key>), never in its place."
         ),
     )
     def digest_command(
@@ -75,13 +128,26 @@ def register(app: typer.Typer) -> None:
         out: OutOption = None,
         send: SendOption = False,
         as_json: JsonOption = False,
+        kind: Annotated[Optional[str], typer.Option(
+            "--kind", help="Only these kinds: editorial, social, official (comma-separated).")] = None,
+        info_type: Annotated[Optional[str], typer.Option(
+            "--info-type", help="Only these information types, e.g. caution_and_advice or 'Varningar och råd'.")] = None,
+        source_type: Annotated[Optional[str], typer.Option(
+            "--source-type", help="Only these source types: media, government, eyewitness, ngo, business, outsiders.")] = None,
+        tone: Annotated[Optional[str], typer.Option("--tone", help="Only these tones: negative, neutral, positive.")] = None,
+        item_lang: Annotated[Optional[str], typer.Option(
+            "--item-lang", help="Only items in these languages (ISO codes, e.g. sv,en).")] = None,
+        source: Annotated[Optional[str], typer.Option("--source", help="Only these source ids (comma-separated).")] = None,
+        min_relevance: Annotated[Optional[float], typer.Option(
+            "--min-relevance", help="Only items whose relevance score is at least this (0-1).")] = None,
     ) -> None:
         from mediebild.flows.digest import last_complete_hour, produce_digest
 
+        item_filter = build_filter(kind, info_type, source_type, tone, item_lang, source, min_relevance)
         start, end = (parse_hour(hour), parse_hour(hour) + timedelta(hours=1)) if hour else last_complete_hour()
         with open_store(db) as store:
             run = produce_digest(store, period_start=start, period_end=end, lang=lang, formats=formats,
-                                 out_dir=out, send=send)
+                                 out_dir=out, send=send, item_filter=item_filter)
         _report(run, as_json)
 
     @app.command(

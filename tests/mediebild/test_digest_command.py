@@ -99,3 +99,28 @@ def test_sends_are_listed_and_a_stored_digest_can_be_sent_again(db, tmp_path, ca
     assert [r["status"] for r in json.loads(out)] == ["delivered"]
     code, out, _ = run(capsys, "digests", "sends", "--db", str(db), "--failed", "--json")
     assert json.loads(out) == []
+
+
+def test_a_narrowed_digest_says_so_and_is_stored_beside_the_full_one(db, tmp_path, capsys):
+    code, out, err = run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "md,json",
+                         "--kind", "Sociala medier,official", "--out", str(tmp_path / "ut"), "--json")
+    assert code == 0, err
+    ids = [d["id"] for d in json.loads(out)["documents"]]
+    assert all(i.startswith("digest-") and "-2016-03-22T08-sv-" in i and i.count("-") > 6 for i in ids), ids
+    md = (tmp_path / "ut" / f"{ids[0]}.md").read_text(encoding="utf-8")
+    assert "Urval: typ Sociala medier, Myndigheter" in md
+    data = json.loads((tmp_path / "ut" / f"{ids[1]}.json").read_text(encoding="utf-8"))
+    assert data["figures"]["current"]["items"] == 0  # the five items are editorial
+    # the full hourly digest of the same hour is still version 1 of its own kind
+    code, out, err = run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "json", "--json")
+    assert json.loads(out)["documents"][0]["id"] == "digest-2016-03-22T08-sv-json-v1"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--kind", "tv"], "--kind: unknown value 'tv'"),
+    (["--tone", "negative"], "mediebild enrich"),
+    (["--min-relevance", "2"], "not between 0 and 1"),
+])
+def test_narrowing_errors_are_one_line_exit_2(db, capsys, args, message):
+    code, out, err = run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "json", *args)
+    assert code == 2 and message in err and "Traceback" not in err
