@@ -4,14 +4,15 @@ Single-pass clustering in the manner of news-stream systems (EMM NewsBrief, Mira
 becomes a TF-IDF vector over its lemmas (hashed, so the vocabulary never has to be fixed; document
 frequencies are kept incrementally) plus its entities' language-independent norm_ids (``loc:bryssel`` for
 Bryssel and Brussels) as extra, up-weighted features, so a Swedish and an English article about the same event
-meet on what they name. An item joins the story whose centroid is most similar, discounted by time since the
+meet on what they name, plus shared concept tokens for the Swedish and English vocabulary of incidents
+(models.crosslingual: "skadade" and "injured" both add ``=injured``), so they also meet on what they say. An item joins the story whose centroid is most similar, discounted by time since the
 story was last active (half-life), when that similarity clears a threshold; otherwise it opens a story.
 After each chunk, stories whose centroids have grown alike are merged (the younger into the older).
 
 All state lives in `ClusterState` (document frequencies, the centroids of stories active within the window),
 which the caller passes in and saves; `prune(now)` forgets stories that have been quiet longer than the
 window, so the per-batch cost is bounded by the window, not by all history. Texts in, labels out: nothing
-here knows the store.
+here knows the store. Scores, what was tried and what was left out: models/artifacts/stories.md.
 """
 
 from __future__ import annotations
