@@ -202,13 +202,19 @@ def top_entities(con: Con, start: datetime, end: datetime, labels: tuple[str, ..
         return period.top_entities(labels, limit=limit)
 
 
-def volume_by_hour(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Items per hour and kind for every hour in [start, end), zero-filled."""
+def volume_by_hour(con: Con, start: datetime, end: datetime,
+                   item_filter: ItemFilter = NO_FILTER) -> list[dict[str, Any]]:
+    """Items per hour and kind for every hour in [start, end), zero-filled (only the chosen items, if filtered)."""
     counts: dict[datetime, dict[str, int]] = {h: dict.fromkeys(KINDS, 0) for h in hours(start, end)}
+    join, chosen, params = "", "TRUE", []
+    if item_filter.active:
+        have = columns(con, "enrichments") if enrichment_ran(con) else set()
+        chosen, params = item_filter.where(have)
+        join = "LEFT JOIN enrichments e ON e.item_id = i.id" if have else ""
     for hour, kind, n in con.execute(
-        """SELECT date_trunc('hour', published_at) AS h, kind, count(*) FROM items
-           WHERE published_at >= ? AND published_at < ? GROUP BY h, kind""",
-        [_naive(start), _naive(end)],
+        f"""SELECT date_trunc('hour', i.published_at) AS h, i.kind, count(*) FROM items i {join}
+            WHERE i.published_at >= ? AND i.published_at < ? AND {chosen} GROUP BY h, i.kind""",
+        [_naive(start), _naive(end), *params],
     ).fetchall():
         slot = counts.setdefault(as_utc(hour), dict.fromkeys(KINDS, 0))
         slot[kind] = slot.get(kind, 0) + n

@@ -165,7 +165,7 @@ counts as the full hourly digest, and `filter` says what was chosen.
         "generated_at": as_utc(now or utcnow()),
         "empty": current["items"] == 0,
         "figures": {"current": current, "previous": previous, "delta": _delta(current, previous)},
-        "volume": trim_leading_quiet_hours(q.volume_by_hour(con, volume_start, end)),
+        "volume": trim_leading_quiet_hours(q.volume_by_hour(con, volume_start, end, item_filter)),
         "stories_from": source_kind,
         "top_stories": top,
         "new_since": new_since,
