@@ -195,6 +195,14 @@ def representative(items: Sequence[dict]) -> dict | None:
     )
 
 
+def _confirmed_columns(verdict: Any) -> list:
+    """[confirmed_at (naive UTC), Swedish reason, English reason] of a rumour verdict, or three NULLs."""
+    when = getattr(verdict, "confirmed_at", None)
+    if when is None:
+        return [None, None, None]
+    return [_naive(when), verdict.confirmed_reason, verdict.confirmed_reason_en]
+
+
 def refresh_stories(
     con: Con, story_ids: Sequence[str], *, now: datetime, verdicts: dict[str, Any] | None = None,
     members: dict[str, list[dict]] | None = None,
@@ -217,7 +225,9 @@ def refresh_stories(
         ).fetchall()
     }
     at = _naive(now)
-    has_en = "rumour_reasons_en" in _columns(con, "stories")  # migration 0005
+    story_columns = _columns(con, "stories")
+    has_en = "rumour_reasons_en" in story_columns  # migration 0005
+    has_confirmed = "confirmed_at" in story_columns  # migration 0006
     for story_id in story_ids:
         if story_id not in figures:
             continue
@@ -235,11 +245,14 @@ def refresh_stories(
         ]
         if verdict is not None:
             english = ", rumour_reasons_en = ?" if has_en else ""
+            confirmed = ", confirmed_at = ?, confirmed_reason = ?, confirmed_reason_en = ?" if has_confirmed else ""
             con.execute(
                 f"""UPDATE stories SET headline = ?, url = ?, representative_item_id = ?, first_seen = ?, last_seen = ?,
-                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ?{english} WHERE id = ?""",
+                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ?{english}{confirmed}
+                   WHERE id = ?""",
                 params + [verdict.rumour, verdict.reasons, verdict.codes]
-                + ([list(getattr(verdict, "reasons_en", []))] if has_en else []) + [story_id],
+                + ([list(getattr(verdict, "reasons_en", []))] if has_en else [])
+                + (_confirmed_columns(verdict) if has_confirmed else []) + [story_id],
             )
         else:
             con.execute(
@@ -347,7 +360,11 @@ def list_stories(
     until = as_utc(until)
     since = as_utc(since) if since is not None else None
     new_since = since if since is not None else until - timedelta(hours=1)
-    english = "any_value(st.rumour_reasons_en)" if "rumour_reasons_en" in _columns(con, "stories") else "NULL"
+    story_columns = _columns(con, "stories")
+    english = "any_value(st.rumour_reasons_en)" if "rumour_reasons_en" in story_columns else "NULL"
+    confirmed = ("any_value(st.confirmed_at) AS confirmed_at, any_value(st.confirmed_reason) AS confirmed_reason, "
+                 "any_value(st.confirmed_reason_en) AS confirmed_reason_en" if "confirmed_at" in story_columns else
+                 "NULL AS confirmed_at, NULL AS confirmed_reason, NULL AS confirmed_reason_en")
     rows = _rows(
         con,
         f"""
@@ -362,7 +379,7 @@ def list_stories(
                count(*) FILTER (WHERE i.published_at >= ?) AS last_3h,
                count(*) FILTER (WHERE i.published_at >= ?) AS in_window,
                any_value(st.rumour) AS rumour, any_value(st.rumour_reasons) AS rumour_reasons,
-               {english} AS rumour_reasons_en, any_value(st.rumour_codes) AS rumour_codes
+               {english} AS rumour_reasons_en, any_value(st.rumour_codes) AS rumour_codes, {confirmed}
         FROM story_items si
         JOIN stories st ON st.id = si.story_id AND st.merged_into IS NULL
         JOIN items i ON i.id = si.item_id
@@ -412,6 +429,10 @@ def list_stories(
                 "rumour_reasons": list(row["rumour_reasons"] or []),  # Swedish
                 "rumour_reasons_en": list(row["rumour_reasons_en"] or []),
                 "rumour_codes": list(row["rumour_codes"] or []),
+                # confirmed by an editorial or official source (None, or naive UTC time + reasons)
+                "confirmed_at": _aware(row["confirmed_at"]) if row["confirmed_at"] is not None else None,
+                "confirmed_reason": row["confirmed_reason"],
+                "confirmed_reason_en": row["confirmed_reason_en"],
                 "item_ids": extra.get("item_ids", []),
                 "representative_item_id": extra.get("representative_item_id"),
             }

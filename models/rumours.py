@@ -161,6 +161,14 @@ class RumourVerdict:
         return self.confirmed.params.get("when") if self.confirmed else None
 
     @property
+    def confirmed_reason(self) -> str | None:  # "bekräftat sedan 13:05 (myndighet: "bekräftar")"
+        return reason_text(self.confirmed.code, self.confirmed.params, "sv") if self.confirmed else None
+
+    @property
+    def confirmed_reason_en(self) -> str | None:
+        return reason_text(self.confirmed.code, self.confirmed.params, "en") if self.confirmed else None
+
+    @property
     def codes(self) -> list[str]:  # social_only, hedging, contradiction, denial
         return [d.code for d in self.details]
 

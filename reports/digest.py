@@ -70,6 +70,8 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
         "rumour_reasons": [str(r) for r in ((lang == "en" and story.get("rumour_reasons_en"))
                                            or story.get("rumour_reasons") or [])],
         "places": [str(p) for p in (story.get("places") or [])][:5],
+        # "bekräftat sedan 13:05 (myndighet: ...)" when an editorial or official source confirmed the story
+        "confirmed": (lang == "en" and story.get("confirmed_reason_en")) or story.get("confirmed_reason"),
         "item_ids": [str(i) for i in story.get("item_ids") or []],
     }
 

@@ -11,7 +11,8 @@ T = datetime(2016, 3, 22, 8, tzinfo=timezone.utc)
 LIST_KEYS = {
     "id", "headline", "url", "first_seen", "last_seen", "n_items", "n_outlets", "n_copies", "by_kind", "langs",
     "top_entities", "places", "categories", "tone", "growth_per_hour", "is_new", "rumour", "rumour_reasons",
-    "rumour_reasons_en", "rumour_codes", "item_ids", "representative_item_id",
+    "rumour_reasons_en", "rumour_codes", "confirmed_at", "confirmed_reason", "confirmed_reason_en", "item_ids",
+    "representative_item_id",
 }
 
 
@@ -96,3 +97,19 @@ def test_state_round_trips(store):
     with store.transaction():
         db.save_state(store.con, "x", {"a": [1, 2]}, now=T)
     assert db.load_state(store.con, "x") == {"a": [1, 2]} and db.load_state(store.con, "missing") is None
+
+
+def test_a_confirmation_is_stored_and_listed_with_its_time(store):
+    from mediebild.models.rumours import RumourItem, assess
+
+    seed(store)
+    verdict = assess([RumourItem("Obekräftade uppgifter om skadade svenskar", "social", T + timedelta(minutes=20)),
+                      RumourItem("UD bekräftar: två svenskar skadade", "official", T + timedelta(minutes=70))])
+    assert not verdict.rumour and verdict.confirmed is not None
+    with store.transaction():
+        db.refresh_stories(store.con, ["S1"], now=T + timedelta(hours=2), verdicts={"S1": verdict})
+    s1 = next(s for s in db.list_stories(store.con, until=T + timedelta(hours=2)) if s["id"] == "S1")
+    assert s1["confirmed_at"] == T + timedelta(minutes=70)
+    assert s1["confirmed_reason"].startswith("bekräftat sedan") and s1["confirmed_reason_en"].startswith("confirmed since")
+    s2 = next(s for s in db.list_stories(store.con, until=T + timedelta(hours=2)) if s["id"] == "S2")
+    assert s2["confirmed_at"] is None and s2["confirmed_reason"] is None

@@ -161,3 +161,14 @@ def test_label_names_follow_the_categories_model():
         assert label(key, "sv") == categories.LABELS_SV[key]
         assert label(key, "en") == categories.LABELS_EN[key]
     assert label("some_new_label", "sv") == "Some new label"
+
+
+def test_a_confirmed_story_says_since_when_and_its_words_stay_inert(digest_docs):
+    data, _ = digest_docs
+    story = dict(data["top_stories"][0], rumour=False,
+                 confirmed='bekräftat sedan 13:05 (myndighet: "<script>bekräftar</script>")')
+    bodies = render_all({**data, "top_stories": [story]}, ("html", "md"))
+    html, md = bodies["html"].decode(), bodies["md"].decode()
+    assert 'class="tag confirmed">bekräftat sedan 13:05' in html
+    assert_inert_html(html)
+    assert "bekräftat sedan 13:05" in md and "<script>" not in md
