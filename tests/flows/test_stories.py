@@ -189,3 +189,17 @@ def test_list_stories_counts_as_of_until(replayed):
     assert e["n_items"] < l["n_items"]
     assert e["is_new"] and e["growth_per_hour"] > 0
     assert all(s["last_seen"] >= T0 + timedelta(hours=8) for s in late)
+
+
+def test_rumours_and_denials_are_clustered_below_the_usual_relevance_floor():
+    from mediebild.flows.stories import to_cluster
+
+    def item(text, relevance):
+        return {"title": "", "text": text, "relevant": False, "relevance": relevance}
+
+    assert to_cluster({"relevant": None}) and to_cluster({"relevant": True, "relevance": 0.9})
+    assert to_cluster(item("Tusentals samlades på Sergels torg", 0.25))
+    assert not to_cluster(item("Tunnelbanan hem var full i kväll", 0.15))
+    assert to_cluster(item("Enligt uppgift stoppas tunnelbanan i hela Stockholm", 0.13))  # a rumour
+    assert to_cluster(item("SL dementerar uppgifterna: trafiken går som vanligt", 0.12))  # its denial
+    assert not to_cluster(item("Enligt uppgift höjs elpriset i vinter", 0.03))  # hedged, but off-topic
