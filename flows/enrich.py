@@ -48,8 +48,11 @@ class Models:
         from mediebild.models.entities import GAZETTEER_PATH
         from mediebild.models.nlp import ARTIFACTS_DIR, NER_ARTIFACT
 
+        from mediebild.models.gloss import version as gloss_version
+        from mediebild.models.nlp import english_ner_version
+
         parts = [f"lang:py3langid+lingua-so", f"ner:{_file_digest(ARTIFACTS_DIR / NER_ARTIFACT / 'meta.json')}",
-                 f"gaz:{_file_digest(GAZETTEER_PATH)}"]
+                 f"ner_en:{english_ner_version()}", f"gaz:{_file_digest(GAZETTEER_PATH)}", f"gloss:{gloss_version()}"]
         for name in ("relevance", "categories", "tone"):
             parts.append(f"{name}:{_model_version(getattr(self, name))}")
         return ";".join(parts)
@@ -135,7 +138,7 @@ def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, m
         for row, result in zip(rows, models.relevance.predict(texts, langs, lemmas=lemmas, profile=profile)):
             row.update({k: result.get(k) for k in ("relevance", "relevant", "informativeness", "profile_terms")})
     if models.categories is not None:
-        for row, result in zip(rows, models.categories.predict(texts, langs)):
+        for row, result in zip(rows, models.categories.predict(texts, langs, lemmas=lemmas)):
             row.update({k: result.get(k) for k in ("info_type", "info_type_probs", "source_type", "source_type_probs")})
     if models.tone is not None:
         for row, result in zip(rows, models.tone.predict(texts, langs)):

@@ -15,6 +15,7 @@ from pathlib import Path
 import joblib
 
 from mediebild.errors import ModelError
+from mediebild.models.gloss import glossed_texts
 from mediebild.models.features import LinearHead, featurize
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "categories.joblib"
@@ -72,10 +73,13 @@ class CategoryModel:
         self.meta = meta or {}
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None,
-                places: Sequence[str] = ()) -> list[dict]:
+                places: Sequence[str] = (), lemmas: Sequence[list[str] | None] | None = None) -> list[dict]:
+        """Labels and probabilities per text; Swedish texts are read with their English gloss (models/gloss.py)."""
         texts = [t or "" for t in texts]
         if not texts:
             return []
+        if langs is not None and "sv" in langs:
+            texts = glossed_texts(texts, list(langs), lemmas)
         X = featurize(texts, places)
         p_info = self.info_type.predict_proba(X)
         p_src = self.source_type.predict_proba(X)

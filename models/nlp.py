@@ -251,6 +251,16 @@ def _ner_pipeline(code: str, gazetteer: bool):
         return nlp
 
 
+def english_ner_version() -> str:
+    """The installed English pipeline's version ("none" without it), for enrichment's model version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(ENGLISH_PIPELINE.replace("_", "-"))
+    except PackageNotFoundError:
+        return "none"
+
+
 def _english_pipeline():
     """The packaged English pipeline's tok2vec + NER, or None when it is not installed."""
     import spacy
