@@ -247,6 +247,37 @@ def eval_info_type(events_dir: Path | str, model=None) -> dict:
     return _with_events(scores("info_type", y_true, y_pred, list(INFO_TYPES.values())), events_dir)
 
 
+def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
+    """Information type on a CSV with columns text,label (label: a key such as caution_and_advice, or its
+    CrisisLexT26 name); the texts are read as the pipeline reads them (language detected, Swedish glossed)."""
+    from mediebild.models import categories
+    from mediebild.models.language import detect_languages
+    from mediebild.models.nlp import lemmatise
+
+    path = Path(items_csv)
+    if not path.is_file():
+        raise UserError(f"no CSV file at {path}")
+    known = set(INFO_TYPES.values())
+    texts, y_true = [], []
+    for n, rec in enumerate(_read_csv(path), start=2):
+        if "text" not in rec or "label" not in rec:
+            raise UserError(f"{path}: needs the columns text,label")
+        label = (rec["label"] or "").strip()
+        label = INFO_TYPES.get(label, label)
+        if label not in known:
+            raise UserError(f"{path}:{n}: unknown information type {label!r}; use one of {', '.join(sorted(known))}")
+        texts.append(rec["text"] or "")
+        y_true.append(label)
+    if not texts:
+        raise UserError(f"{path}: no rows")
+    langs = [lang for lang, _ in detect_languages(texts)]
+    model = model or categories.load()
+    y_pred = [p["info_type"] for p in model.predict(texts, langs, lemmas=lemmatise(texts, langs))]
+    result = scores("info_type", y_true, y_pred, list(INFO_TYPES.values()))
+    result["items"] = str(path)
+    return result
+
+
 def eval_topic(events_dir: Path | str, model=None) -> dict:
     """On-topic vs off-topic on CrisisLexT6-format folders (the topic head, threshold 0.5), each event's
     places and terms given as a profile would give them."""

@@ -4,7 +4,7 @@ info-type|topic|relevance`, `train classifiers`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -103,18 +103,26 @@ def eval_informativeness(events: EventsOption, json_out: JsonOption = False) -> 
 
 
 @eval_app.command("info-type")
-def eval_info_type(events: EventsOption, json_out: JsonOption = False) -> None:
-    """Information type (6 classes) of the shipped model on CrisisLexT26-format event folders.
+def eval_info_type(
+    events: Annotated[Optional[Path], typer.Option("--events", help="Folder of CrisisLexT26 event folders.")] = None,
+    items: Annotated[Optional[Path], typer.Option("--items", help="Or a CSV with columns text,label.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Information type (6 classes) of the shipped model on CrisisLexT26-format event folders, or on a CSV
+    (text,label) read as the pipeline reads items (Swedish with its English gloss).
 
     Examples:
 
       mediebild eval info-type --events ../shared/data/crisislex/CrisisLexT26
 
-      mediebild eval info-type --events DIR --json
+      mediebild eval info-type --items models/eval_data/heldout/sv_info_type.csv --json
     """
     from mediebild.models.evaluate import eval_info_type as run
+    from mediebild.models.evaluate import eval_info_type_csv
 
-    result = run(events)
+    if (events is None) == (items is None):
+        raise UserError("give either --events DIR or --items FILE.csv")
+    result = run(events) if events is not None else eval_info_type_csv(items)
     emit_json(result) if json_out else _table(result, "information type")
 
 
