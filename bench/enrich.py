@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import os
 import resource
 import sys
@@ -41,6 +42,7 @@ def load_texts(shared: Path, n: int) -> list[str]:
         texts.extend(" ".join(s.tokens) for s in read_conll(corpus)[:5000])
     if not texts:
         sys.exit(f"no texts under {shared}")
+    random.Random(0).shuffle(texts)  # a mix like a real stream, not 20,000 English tweets before any Swedish
     out = (texts * (n // len(texts) + 1))[:n]
     return out
 

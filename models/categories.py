@@ -16,7 +16,7 @@ import joblib
 
 from mediebild.errors import ModelError
 from mediebild.models.gloss import glossed_texts
-from mediebild.models.features import LinearHead, featurize
+from mediebild.models.features import LinearHead, featurize, featurize_uncached, with_rows
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "categories.joblib"
 
@@ -78,9 +78,12 @@ class CategoryModel:
         texts = [t or "" for t in texts]
         if not texts:
             return []
+        X = featurize(texts, places)  # usually the batch relevance has just featurised: cached
         if langs is not None and "sv" in langs:
-            texts = glossed_texts(texts, list(langs), lemmas)
-        X = featurize(texts, places)
+            glossed = glossed_texts(texts, list(langs), lemmas)
+            changed = [i for i, (a, b) in enumerate(zip(texts, glossed)) if a is not b]
+            if changed:  # only the glossed rows are featurised again, and the cache is left to tone
+                X = with_rows(X, changed, featurize_uncached([glossed[i] for i in changed], places))
         p_info = self.info_type.predict_proba(X)
         p_src = self.source_type.predict_proba(X)
         out = []

@@ -245,6 +245,21 @@ def featurize(texts: Sequence[str], places: Iterable[str] | None = ()) -> sp.csr
     return matrix
 
 
+def featurize_uncached(texts: Sequence[str], places: Iterable[str] | None = ()) -> sp.csr_matrix:
+    """`featurize` without touching the one-batch cache (for a few variant rows of a cached batch)."""
+    pattern = place_pattern(tuple(sorted(set(places or ()))))
+    return featurize_normalised([normalise(t, pattern) for t in texts])
+
+
+def with_rows(X: sp.csr_matrix, rows: Sequence[int], replacement: sp.csr_matrix) -> sp.csr_matrix:
+    """X with the given rows replaced by those of `replacement` (in order)."""
+    if not len(rows):
+        return X
+    index = np.arange(X.shape[0])
+    index[np.asarray(rows)] = X.shape[0] + np.arange(len(rows))
+    return sp.vstack([X, replacement], format="csr")[index]
+
+
 def n_features() -> int:
     return N_WORD_FEATURES + N_CHAR_FEATURES + len(CONCEPT_NAMES) + 1
 
