@@ -16,9 +16,9 @@ from mediebild.models.ner_train import (
     split_description,
 )
 
-# Token-level micro F1 of the shipped model on the held-out dev split, measured 2026-11-25
-# (NER_SV_MODEL_CARD.md). A floor: never lower it; raise it when a better model ships.
-DEV_MICRO_F1_FLOOR = 0.74
+# Token-level micro F1 of the shipped model (spaCy NER + CRF vote) on the held-out dev split, measured
+# 2026-11-25 at 0.805 (NER_SV_MODEL_CARD.md; was 0.742). A floor: never lower it; raise it when a better model ships.
+DEV_MICRO_F1_FLOOR = 0.80
 
 
 def test_read_conll_copes_with_the_corpus_quirks(tmp_path):
@@ -60,11 +60,14 @@ def test_shipped_artifact_is_small_and_records_its_split():
     report = json.loads((ARTIFACT_DIR / "dev_scores.json").read_text(encoding="utf-8"))
     assert report["split"]["dev"].startswith("sentences 5852..6884")
     assert report["dev_scores"]["micro_f1"] >= DEV_MICRO_F1_FLOOR
+    assert set(report["dev_scores_by_part"]) == {"pipeline", "spacy_ner_only", "crf_only"}
+    assert (ARTIFACT_DIR / "mediebild_crf_ner" / "crf.crfsuite").is_file()
 
 
 def test_shipped_model_meets_its_floor_on_the_dev_split(shared_data):
     import spacy
 
+    import mediebild.models.ner_crf  # noqa: F401  (registers the pipeline's CRF component)
     from mediebild.models.eval_nlp import score_ner_pipeline
 
     corpus = shared_data / "swedish" / "ner-webbnyheter2012" / "train_corpus.txt"
