@@ -202,6 +202,8 @@ def eval_clusters(
     wikiref: Annotated[Optional[Path], typer.Option("--wikiref", help="The WikiRef220 folder (labels.csv, WikiRef220/).")] = None,
     crisislex: Annotated[Optional[Path], typer.Option("--crisislex", help="The CrisisLex folder: also replay one event's first day.")] = None,
     event: Annotated[str, typer.Option("--event", help="CrisisLexT26 event to replay.")] = "2013_Boston_bombings",
+    stream: Annotated[Optional[Path], typer.Option(
+        "--stream", help="A labelled stream CSV (id,time,lang,title,text,story): replayed hour by hour.")] = None,
     threshold: Annotated[Optional[float], typer.Option("--threshold", help="Override the join threshold.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -214,10 +216,12 @@ def eval_clusters(
       mediebild eval clusters --wikiref ../shared/data/wikiref-news-clusters
 
       mediebild eval clusters --wikiref ../shared/data/wikiref-news-clusters --crisislex ../shared/data/crisislex --json
+
+      mediebild eval clusters --stream models/eval_data/heldout/ferry_stream.csv
     """
     from mediebild.models import eval_clusters as ev
 
-    if wikiref is None and crisislex is None:
+    if wikiref is None and crisislex is None and stream is None:
         wikiref = ev.shared_data_dir() / "wikiref-news-clusters"
     results = []
     below = False
@@ -233,6 +237,12 @@ def eval_clusters(
 
         clusterer = OnlineClusterer() if threshold is None else OnlineClusterer(threshold=threshold)
         results.append(ev.evaluate_crisislex(crisislex, event, clusterer=clusterer))
+    if stream is not None:
+        from mediebild.models.clustering import OnlineClusterer
+        from mediebild.models.eval_stream import evaluate_stream
+
+        clusterer = OnlineClusterer() if threshold is None else OnlineClusterer(threshold=threshold)
+        results.append(evaluate_stream(stream, clusterer))
     if as_json:
         emit_json({"results": results, "below_floor": below})
     else:

@@ -1,0 +1,112 @@
+"""Story clustering on a labelled stream: a CSV of items with times, languages and the story each belongs to.
+
+`evaluate_stream(path)` replays the items hour by hour as the pipeline would (dedup, the project's NLP for lemmas
+and entities, online clustering with merges) and scores the stories against the labels: B-cubed precision,
+recall and F1, the adjusted Rand index, and how often an English item shares a story with a Swedish item of its
+true story ("cross-language"). Items the dedup calls copies take their original's story; the labels of off-topic
+items should be their own singletons (`noise-<id>`). Every item is clustered (no relevance step), so the figure
+is the clustering's alone.
+
+CSV columns: id, time (ISO 8601 with offset), lang (sv, en, ...), title, text, story; others are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from mediebild.errors import UserError
+from mediebild.models.clustering import ClusterDoc, ClusterState, OnlineClusterer, resolve_merges, weighted_tokens
+from mediebild.models.dedup import DedupDoc, DedupIndex
+from mediebild.models.eval_clusters import adjusted_rand, bcubed
+from mediebild.timeutil import as_utc
+
+REQUIRED = ("id", "time", "lang", "title", "text", "story")
+
+
+def read_stream(path: Path | str) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"no CSV file at {path}")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UserError(f"{path}: missing columns {', '.join(missing)}")
+        rows = []
+        for n, rec in enumerate(reader, start=2):
+            try:
+                when = as_utc(datetime.fromisoformat(rec["time"].strip()))
+            except ValueError:
+                raise UserError(f"{path}:{n}: not an ISO time: {rec['time']!r}") from None
+            rows.append({**rec, "time": when, "lang": (rec["lang"] or "").strip() or None})
+    if not rows:
+        raise UserError(f"{path}: no rows")
+    return sorted(rows, key=lambda r: (r["time"], r["id"]))
+
+
+def evaluate_stream(path: Path | str, clusterer: OnlineClusterer | None = None) -> dict:
+    from mediebild.models import nlp
+
+    rows = read_stream(path)
+    titles = nlp.lemmatise([r["title"] or "" for r in rows], [r["lang"] for r in rows])
+    analyses = nlp.analyse([f"{r['title'] or ''}\n{r['text'] or ''}" for r in rows], [r["lang"] for r in rows])
+    by_id = {r["id"]: (r, t, a) for r, t, a in zip(rows, titles, analyses)}
+    clusterer = clusterer or OnlineClusterer()
+    index, state = DedupIndex(), ClusterState()
+    hours: dict[datetime, list[dict]] = defaultdict(list)
+    for r in rows:
+        hours[r["time"].replace(minute=0, second=0, microsecond=0)].append(r)
+    copy_of: dict[str, str] = {}
+    labels: dict[str, int] = {}
+    merges: list[tuple[int, int]] = []
+    for hour in sorted(hours):
+        batch = hours[hour]
+        found = index.add(DedupDoc(r["id"], f"{r['title'] or ''}\n{r['text'] or ''}", r["time"], r.get("source"))
+                          for r in batch)
+        copy_of.update({m.item_id: m.copy_of for m in found})
+        docs = []
+        for r in batch:
+            if r["id"] in copy_of:
+                continue
+            _, title_lemmas, analysis = by_id[r["id"]]
+            docs.append(ClusterDoc(r["id"], weighted_tokens(title_lemmas, analysis.lemmas), r["time"],
+                                   [e.norm_id for e in analysis.entities], r["lang"]))
+        result = clusterer.add(state, docs)
+        merges.extend(result.merges)
+        labels.update({a.item_id: a.cluster_id for a in result.assignments})
+        now = hour + timedelta(hours=1)
+        index.prune(now)
+        clusterer.prune(state, now)
+    final = resolve_merges(merges)
+    pred: dict[str, object] = {}
+    for r in rows:
+        root = copy_of.get(r["id"], r["id"])
+        story = labels.get(root)
+        pred[r["id"]] = final.get(story, story) if story is not None else f"single:{r['id']}"
+    gold = {r["id"]: r["story"] for r in rows}
+    p, rec, f1 = bcubed(pred, gold)
+    together = total = 0
+    for r in rows:
+        if r["lang"] != "en":
+            continue
+        swedish = [s["id"] for s in rows if s["story"] == r["story"] and s["lang"] == "sv"]
+        if swedish:
+            total += 1
+            together += any(pred[s] == pred[r["id"]] for s in swedish)
+    sizes = Counter(pred.values())
+    return {
+        "dataset": Path(path).name,
+        "items": len(rows),
+        "gold_stories": len(set(gold.values())),
+        "predicted_stories": len(sizes),
+        "copies": len(copy_of),
+        "bcubed_precision": round(p, 4),
+        "bcubed_recall": round(rec, 4),
+        "bcubed_f1": round(f1, 4),
+        "adjusted_rand": round(adjusted_rand(pred, gold), 4),
+        "cross_language_together": together,
+        "cross_language_items": total,
+    }
