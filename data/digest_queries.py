@@ -344,10 +344,11 @@ _DIGEST_META = """id, kind, period_start, period_end, lang, format, version, oct
 
 
 def list_digests(con: Con, *, kind: str | None = None, lang: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Stored documents, newest first; kind "digest" includes the narrowed ones (kind digest-<filter key>)."""
     conds, params = ["TRUE"], []
     if kind:
-        conds.append("kind = ?")
-        params.append(kind)
+        conds.append("(kind = ? OR kind LIKE ? || '-%')")
+        params.extend([kind, kind])
     if lang:
         conds.append("lang = ?")
         params.append(lang)

@@ -207,7 +207,7 @@ def eval_clusters(
     threshold: Annotated[Optional[float], typer.Option("--threshold", help="Override the join threshold.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Story clustering: B-cubed P/R/F1 and ARI on WikiRef220; purity and story counts on a CrisisLex replay.
+    """Story clustering: B-cubed P/R/F1 and ARI on WikiRef220 or on a labelled stream; purity on a CrisisLex replay.
 
     Exit 1 when WikiRef B-cubed F1 falls below its pinned floor.
 

@@ -124,3 +124,12 @@ def test_a_narrowed_digest_says_so_and_is_stored_beside_the_full_one(db, tmp_pat
 def test_narrowing_errors_are_one_line_exit_2(db, capsys, args, message):
     code, out, err = run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "json", *args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_listing_digests_includes_the_narrowed_ones(db, capsys):
+    run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "json")
+    run(capsys, "digest", "--db", str(db), "--hour", "2016-03-22T09", "--format", "json", "--kind", "social")
+    code, out, err = run(capsys, "digests", "list", "--db", str(db), "--kind", "digest", "--json")
+    assert code == 0, err
+    kinds = sorted(d["kind"] for d in json.loads(out))
+    assert len(kinds) == 2 and kinds[0] == "digest" and kinds[1].startswith("digest-")
