@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from mediebild.errors import UserError
 from mediebild.models.clustering import (
@@ -186,6 +186,42 @@ def load_crisislex_event(directory: Path, event: str = "2013_Boston_bombings") -
     return docs
 
 
+def replay_hourly(
+    items: Sequence[tuple[str, str, datetime, str]],
+    cluster_doc: Callable[[str, str, datetime], ClusterDoc],
+    clusterer: OnlineClusterer,
+) -> tuple[dict[str, object], dict[str, str], int]:
+    """Feed (id, text, time, source) items hour by hour through dedup and clustering, as the pipeline would.
+
+    `cluster_doc(id, text, time)` makes what clustering sees of an item that is not a copy. Returns each item's
+    story (copies take their original's; an item never clustered is its own `single:<id>`), the copies found
+    (copy id -> original id) and the number of hours replayed.
+    """
+    index, state = DedupIndex(), ClusterState()
+    labels: dict[str, int] = {}
+    copy_of: dict[str, str] = {}
+    merges: list[tuple[int, int]] = []
+    hours: dict[datetime, list[tuple[str, str, datetime, str]]] = defaultdict(list)
+    for item in items:
+        hours[item[2].replace(minute=0, second=0, microsecond=0)].append(item)
+    for hour in sorted(hours):
+        batch = hours[hour]
+        found = index.add(DedupDoc(i, text, when, source or "") for i, text, when, source in batch)
+        copy_of.update({m.item_id: m.copy_of for m in found})
+        result = clusterer.add(state, [cluster_doc(i, text, when) for i, text, when, _ in batch if i not in copy_of])
+        merges.extend(result.merges)
+        labels.update({a.item_id: a.cluster_id for a in result.assignments})
+        now = hour + timedelta(hours=1)
+        index.prune(now)
+        clusterer.prune(state, now)
+    final = resolve_merges(merges)
+    pred: dict[str, object] = {}
+    for item_id, *_ in items:
+        story = labels.get(copy_of.get(item_id, item_id))
+        pred[item_id] = final.get(story, story) if story is not None else f"single:{item_id}"
+    return pred, copy_of, len(hours)
+
+
 def evaluate_crisislex(
     directory: Path,
     event: str = "2013_Boston_bombings",
@@ -197,38 +233,17 @@ def evaluate_crisislex(
     docs = load_crisislex_event(directory, event)
     start = docs[0].published_at
     docs = [d for d in docs if d.published_at < start + day]
-    clusterer = clusterer or OnlineClusterer()
-    index, state = DedupIndex(), ClusterState()
-    labels: dict[str, int] = {}
-    copy_of: dict[str, str] = {}
-    merges: list[tuple[int, int]] = []
-    hours: dict[datetime, list[LabelledDoc]] = defaultdict(list)
-    for d in docs:
-        hours[d.published_at.replace(minute=0, second=0, microsecond=0)].append(d)
-    for hour in sorted(hours):
-        batch = hours[hour]
-        copies = {m.item_id: m.copy_of for m in index.add(DedupDoc(d.id, d.text, d.published_at) for d in batch)}
-        copy_of.update(copies)
-        result = clusterer.add(
-            state, [ClusterDoc(d.id, tokenise(d.text)[:MAX_TOKENS], d.published_at) for d in batch if d.id not in copies]
-        )
-        merges.extend(result.merges)
-        labels.update({a.item_id: a.cluster_id for a in result.assignments})
-        now = hour + timedelta(hours=1)
-        index.prune(now)
-        clusterer.prune(state, now)
-    final = resolve_merges(merges)
-    pred = {}
-    for d in docs:
-        root = copy_of.get(d.id, d.id)
-        story = labels.get(root)
-        pred[d.id] = final.get(story, story) if story is not None else f"single:{d.id}"
+    pred, copy_of, n_hours = replay_hourly(
+        [(d.id, d.text, d.published_at, "") for d in docs],
+        lambda item_id, text, when: ClusterDoc(item_id, tokenise(text)[:MAX_TOKENS], when),
+        clusterer or OnlineClusterer(),
+    )
     gold = {d.id: d.gold for d in docs if d.gold not in ("Not labeled", "Not applicable")}
     sizes = Counter(pred.values())
     return {
         "dataset": f"CrisisLexT26/{event}",
         "tweets": len(docs),
-        "hours": len(hours),
+        "hours": n_hours,
         "copies": len(copy_of),
         "stories": len(sizes),
         "stories_5plus": sum(1 for n in sizes.values() if n >= 5),

@@ -13,14 +13,13 @@ CSV columns: id, time (ISO 8601 with offset), lang (sv, en, ...), title, text, s
 from __future__ import annotations
 
 import csv
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from mediebild.errors import UserError
-from mediebild.models.clustering import ClusterDoc, ClusterState, OnlineClusterer, resolve_merges, weighted_tokens
-from mediebild.models.dedup import DedupDoc, DedupIndex
-from mediebild.models.eval_clusters import adjusted_rand, bcubed
+from mediebild.models.clustering import ClusterDoc, OnlineClusterer, weighted_tokens
+from mediebild.models.eval_clusters import adjusted_rand, bcubed, replay_hourly
 from mediebild.timeutil import as_utc
 
 REQUIRED = ("id", "time", "lang", "title", "text", "story")
@@ -53,39 +52,16 @@ def evaluate_stream(path: Path | str, clusterer: OnlineClusterer | None = None) 
     rows = read_stream(path)
     titles = nlp.lemmatise([r["title"] or "" for r in rows], [r["lang"] for r in rows])
     analyses = nlp.analyse([f"{r['title'] or ''}\n{r['text'] or ''}" for r in rows], [r["lang"] for r in rows])
-    by_id = {r["id"]: (r, t, a) for r, t, a in zip(rows, titles, analyses)}
-    clusterer = clusterer or OnlineClusterer()
-    index, state = DedupIndex(), ClusterState()
-    hours: dict[datetime, list[dict]] = defaultdict(list)
-    for r in rows:
-        hours[r["time"].replace(minute=0, second=0, microsecond=0)].append(r)
-    copy_of: dict[str, str] = {}
-    labels: dict[str, int] = {}
-    merges: list[tuple[int, int]] = []
-    for hour in sorted(hours):
-        batch = hours[hour]
-        found = index.add(DedupDoc(r["id"], f"{r['title'] or ''}\n{r['text'] or ''}", r["time"], r.get("source"))
-                          for r in batch)
-        copy_of.update({m.item_id: m.copy_of for m in found})
-        docs = []
-        for r in batch:
-            if r["id"] in copy_of:
-                continue
-            _, title_lemmas, analysis = by_id[r["id"]]
-            docs.append(ClusterDoc(r["id"], weighted_tokens(title_lemmas, analysis.lemmas), r["time"],
-                                   [e.norm_id for e in analysis.entities], r["lang"]))
-        result = clusterer.add(state, docs)
-        merges.extend(result.merges)
-        labels.update({a.item_id: a.cluster_id for a in result.assignments})
-        now = hour + timedelta(hours=1)
-        index.prune(now)
-        clusterer.prune(state, now)
-    final = resolve_merges(merges)
-    pred: dict[str, object] = {}
-    for r in rows:
-        root = copy_of.get(r["id"], r["id"])
-        story = labels.get(root)
-        pred[r["id"]] = final.get(story, story) if story is not None else f"single:{r['id']}"
+    seen = {r["id"]: (title, analysis, r["lang"]) for r, title, analysis in zip(rows, titles, analyses)}
+
+    def cluster_doc(item_id: str, _text: str, when: datetime) -> ClusterDoc:
+        title_lemmas, analysis, lang = seen[item_id]
+        return ClusterDoc(item_id, weighted_tokens(title_lemmas, analysis.lemmas), when,
+                          [e.norm_id for e in analysis.entities], lang)
+
+    pred, copy_of, _ = replay_hourly(
+        [(r["id"], f"{r['title'] or ''}\n{r['text'] or ''}", r["time"], r.get("source") or "") for r in rows],
+        cluster_doc, clusterer or OnlineClusterer())
     gold = {r["id"]: r["story"] for r in rows}
     p, rec, f1 = bcubed(pred, gold)
     together = total = 0
