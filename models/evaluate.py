@@ -258,10 +258,11 @@ def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
     if not path.is_file():
         raise UserError(f"no CSV file at {path}")
     known = set(INFO_TYPES.values())
+    records = _read_csv(path)
+    if records and not {"text", "label"} <= set(records[0]):
+        raise UserError(f"{path}: needs the columns text,label")
     texts, y_true = [], []
-    for n, rec in enumerate(_read_csv(path), start=2):
-        if "text" not in rec or "label" not in rec:
-            raise UserError(f"{path}: needs the columns text,label")
+    for n, rec in enumerate(records, start=2):
         label = (rec["label"] or "").strip()
         label = INFO_TYPES.get(label, label)
         if label not in known:

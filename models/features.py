@@ -238,8 +238,7 @@ def featurize(texts: Sequence[str], places: Iterable[str] | None = ()) -> sp.csr
         cached = _cache["key"]
         if cached == key or (places is None and cached is not None and cached[:2] == key[:2]):  # type: ignore[index]
             return _cache["value"]  # type: ignore[return-value]
-    pattern = place_pattern(place_list)
-    matrix = featurize_normalised([normalise(t, pattern) for t in texts])
+    matrix = featurize_uncached(texts, place_list)
     with _cache_lock:
         _cache["key"], _cache["value"] = key, matrix
     return matrix

@@ -14,6 +14,8 @@ phrases match the lower-cased text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from functools import lru_cache
 from typing import Sequence
@@ -91,19 +93,18 @@ _MIN_PREFIX = 4  # shorter keys match only as a whole lemma
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], list[tuple[str, str]], re.Pattern[str]]:
-    exact = dict(WORDS)
+def _tables() -> tuple[list[tuple[str, str]], re.Pattern[str]]:
     prefixes = sorted(((k, v) for k, v in WORDS.items() if len(k) >= _MIN_PREFIX and " " not in k),
                       key=lambda kv: -len(kv[0]))
     phrases = {**PHRASES, **{k: v for k, v in WORDS.items() if " " in k}}
     pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
-    return exact, prefixes, pattern
+    return prefixes, pattern
 
 
 @lru_cache(maxsize=65536)
 def _word_gloss(lemma: str) -> str:
-    exact, prefixes, _ = _tables()
-    found = [exact[lemma]] if lemma in exact else []
+    prefixes, _ = _tables()
+    found = [WORDS[lemma]] if lemma in WORDS else []
     if not found:
         for prefix, english in prefixes:  # longest first
             if lemma.startswith(prefix):
@@ -116,7 +117,7 @@ def _word_gloss(lemma: str) -> str:
 
 def gloss(text: str, lemmas: Sequence[str] | None) -> str:
     """English words for the Swedish crisis vocabulary of `text` (its lemmas, else its lower-cased words)."""
-    _, _, pattern = _tables()
+    _, pattern = _tables()
     low = (text or "").lower()
     out = [PHRASES.get(m.group(0)) or WORDS.get(m.group(0), "") for m in pattern.finditer(low)]
     words = lemmas if lemmas is not None else re.findall(r"[^\W\d_]+|\d{3,4}", low)
@@ -138,9 +139,6 @@ def glossed_texts(texts: Sequence[str], langs: Sequence[str | None], lemmas: Seq
 
 
 def version() -> str:
-    """A digest of the glossary, so that enrichment redoes items when it changes."""
-    import hashlib
-    import json
-
-    blob = json.dumps([WORDS, PHRASES, sorted(TERMS)], sort_keys=True, ensure_ascii=False)
+    """A digest of the glossary (its own words and the shared concepts'), so enrichment redoes items when it changes."""
+    blob = json.dumps([WORDS, PHRASES, TERMS], sort_keys=True, ensure_ascii=False)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
 from mediebild.errors import UserError
+from mediebild.items import KINDS
 from mediebild.timeutil import STOCKHOLM, fmt_local, parse_hour, utcnow
 
 FormatOption = Annotated[str, typer.Option("--format", help="Comma-separated: html, md, pdf, json.")]
@@ -18,19 +21,17 @@ LangOpt = Annotated[str, typer.Option("--lang", help="Language of the document: 
 OutOption = Annotated[Optional[Path], typer.Option("--out", help="Also write the documents to this folder.")]
 SendOption = Annotated[bool, typer.Option("--send", help="Deliver as configured in \\[send] of mediebild.toml.")]
 
-# What a digest may be narrowed to (the keys the pipeline stores); Swedish and English names are accepted too.
-KIND_CHOICES = ("editorial", "social", "official")
-INFO_TYPE_CHOICES = ("affected_individuals", "caution_and_advice", "infrastructure_and_utilities",
-                     "donations_and_volunteering", "sympathy_and_support", "other_useful_information")
-SOURCE_TYPE_CHOICES = ("media", "government", "eyewitness", "ngo", "business", "outsiders")
-TONE_CHOICES = ("negative", "neutral", "positive")
+def _choices(option: str, raw: str | None, allowed_keys: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    """Comma-separated keys or their Swedish/English names -> keys; a clear error naming the allowed ones.
 
-
-def _choices(option: str, raw: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    """Comma-separated keys or their Swedish/English names -> keys; a clear error naming the allowed ones."""
+    `allowed_keys` is only called when the option is given: the label sets live with their models, which a plain
+    digest need not load.
+    """
     if not raw:
         return ()
     from mediebild.reports import texts
+
+    allowed = allowed_keys()
 
     names = {}
     for key in allowed:
@@ -58,10 +59,11 @@ def build_filter(kind: str | None = None, info_type: str | None = None, source_t
         raise UserError(f"--min-relevance: {min_relevance} is not between 0 and 1")
     split = lambda raw: tuple(p.strip() for p in (raw or "").split(",") if p.strip())  # noqa: E731
     return ItemFilter(
-        kinds=_choices("--kind", kind, KIND_CHOICES),
-        info_types=_choices("--info-type", info_type, INFO_TYPE_CHOICES),
-        source_types=_choices("--source-type", source_type, SOURCE_TYPE_CHOICES),
-        tones=_choices("--tone", tone, TONE_CHOICES),
+        kinds=_choices("--kind", kind, lambda: KINDS),
+        info_types=_choices("--info-type", info_type, lambda: import_module("mediebild.models.categories").INFO_TYPES),
+        source_types=_choices("--source-type", source_type,
+                              lambda: import_module("mediebild.models.categories").SOURCE_TYPES),
+        tones=_choices("--tone", tone, lambda: import_module("mediebild.models.tone").TONES),
         langs=tuple(x.lower() for x in split(item_lang)),
         sources=split(source),
         min_relevance=min_relevance,
