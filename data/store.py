@@ -12,6 +12,7 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from mediebild.errors import StoreError, UserError
 from mediebild.items import Item
+from mediebild.sources import SourceConfig, unique_id, unique_name
 from mediebild.timeutil import as_utc, utcnow
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -77,6 +79,16 @@ def table_columns(con, table: str) -> set[str]:
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
         ).fetchall()
     }
+
+
+@dataclass
+class SourceChange:
+    """What `Store.add_source` did: "added", "exists" (the same thing is already fetched) or "replaced"."""
+
+    status: str
+    source: SourceConfig
+    renamed: bool = False  # a generated id or a name was taken, so a suffix was added
+    previous_url: str | None = None  # what a replaced source fetched before
 
 
 @dataclass
@@ -172,6 +184,8 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(f"migration {version:04d}_{name} failed: {str(exc).splitlines()[0]}") from exc
             applied.append(version)
+        if "fetch_key" in table_columns(self.con, "sources"):
+            self._fill_fetch_keys()
         return applied
 
     def has_table(self, name: str) -> bool:
@@ -192,30 +206,100 @@ class Store:
 
     # -- sources -------------------------------------------------------------------------------
 
-    def upsert_source(self, source, *, now: datetime | None = None) -> bool:
-        """Add or update a source (a monitors.base.SourceConfig); returns True when it is new."""
+    def upsert_source(self, source: SourceConfig, *, now: datetime | None = None) -> bool:
+        """Write a source under the id it carries (the demo, tests and benches choose their ids); True when new.
+
+        What people add goes through `add_source`, which never lets one source replace another.
+        """
         existed = self.con.execute("SELECT count(*) FROM sources WHERE id = ?", [source.id]).fetchone()[0]
         self.con.execute(
             """
-            INSERT INTO sources (id, monitor, url, name, item_kind, enabled, options, added_at)
-            VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)
+            INSERT INTO sources (id, monitor, url, name, item_kind, enabled, options, added_at, fetch_key)
+            VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET monitor = EXCLUDED.monitor, url = EXCLUDED.url, name = EXCLUDED.name,
-                item_kind = EXCLUDED.item_kind, options = EXCLUDED.options
+                item_kind = EXCLUDED.item_kind, options = EXCLUDED.options, fetch_key = EXCLUDED.fetch_key
             """,
             [source.id, source.monitor, source.url, source.name, source.item_kind,
-             json.dumps(source.options or {}), naive_utc(now or utcnow())],
+             json.dumps(source.options or {}), naive_utc(now or utcnow()), source.fetch_key],
         )
         return not existed
 
-    def sources(self, *, enabled_only: bool = True) -> list:
-        from mediebild.monitors.base import SourceConfig
+    def add_source(self, source: SourceConfig, *, explicit_id: bool = False, replace: bool = False,
+                   now: datetime | None = None) -> SourceChange:
+        """Add a source the way a person asked for it; never replaces another source unless asked.
 
-        sql = "SELECT id, monitor, url, name, item_kind, options FROM sources"
-        if enabled_only:
-            sql += " WHERE enabled"
-        rows = self.con.execute(sql + " ORDER BY id").fetchall()
+        * A source that fetches the same thing (same fetch key) exists: nothing changes ("exists").
+        * `explicit_id` names an id another source holds: with `replace`, that source fetches this instead
+          (its items and history stay, its cursor starts over: "replaced"); without, a UserError.
+        * Otherwise a new source ("added"); a generated id or a name that is taken gets a suffix
+          (`svt-se-sport-2`, `SVT (2)`) and the change says so (`renamed`).
+        """
+        with self.transaction():
+            same = self._sources_where("fetch_key = ?", [source.fetch_key])
+            if same:
+                return SourceChange("exists", same[0])
+            holder = self._sources_where("id = ?", [source.id])
+            if holder and explicit_id:
+                if not replace:
+                    raise UserError(
+                        f"the id {source.id!r} is already used by {holder[0].url}; choose another --id, or add "
+                        f"--replace to make {source.id!r} fetch {source.url} instead"
+                    )
+                self._rewrite_source(source)
+                return SourceChange("replaced", source, previous_url=holder[0].url)
+            taken_ids = {r[0] for r in self.con.execute("SELECT id FROM sources").fetchall()}
+            taken_names = {r[0] for r in self.con.execute("SELECT name FROM sources").fetchall()}
+            final = replace_fields(source, id=unique_id(source.id, taken_ids), name=unique_name(source.name, taken_names))
+            self.upsert_source(final, now=now)
+            return SourceChange("added", final, renamed=(final.id, final.name) != (source.id, source.name))
+
+    def update_source(self, source_id: str, **changes: Any) -> SourceConfig:
+        """Change a source's url, name, monitor, item_kind or options (query); its items and history stay.
+
+        A change of what it fetches starts its cursor over; a change that would make it fetch what another
+        source fetches is refused.
+        """
+        with self.transaction():
+            current = self._sources_where("id = ?", [source_id])
+            if not current:
+                raise UserError(f"no source with id {source_id!r} (see `mediebild sources list`)")
+            updated = replace_fields(current[0], **changes)
+            other = [s for s in self._sources_where("fetch_key = ?", [updated.fetch_key]) if s.id != source_id]
+            if other:
+                raise UserError(f"{other[0].id!r} already fetches {updated.url}; remove it first or keep both apart")
+            taken_names = {r[0] for r in self.con.execute("SELECT name FROM sources WHERE id <> ?", [source_id]).fetchall()}
+            if updated.name in taken_names:
+                raise UserError(f"another source is already named {updated.name!r}")
+            if updated.fetch_key != current[0].fetch_key:
+                self._rewrite_source(updated)
+            else:
+                self.upsert_source(updated)
+            return updated
+
+    def _rewrite_source(self, source: SourceConfig) -> None:
+        """Point an existing id at a new thing to fetch: the old cursor (ETag, since-ids) no longer applies."""
+        self.con.execute(
+            "UPDATE sources SET monitor = ?, url = ?, name = ?, item_kind = ?, options = ?, fetch_key = ?, cursor = NULL"
+            " WHERE id = ?",
+            [source.monitor, source.url, source.name, source.item_kind, json.dumps(source.options or {}),
+             source.fetch_key, source.id],
+        )
+
+    def _sources_where(self, condition: str, params: list[Any]) -> list[SourceConfig]:
+        rows = self.con.execute(
+            f"SELECT id, monitor, url, name, item_kind, options FROM sources WHERE {condition} ORDER BY id", params
+        ).fetchall()
         return [SourceConfig(id=r[0], monitor=r[1], url=r[2], name=r[3], item_kind=r[4], options=json.loads(r[5] or "{}"))
                 for r in rows]
+
+    def _fill_fetch_keys(self) -> None:
+        """Give sources stored before fetch keys existed their key (migration 0007 adds the column empty)."""
+        rows = self._sources_where("fetch_key IS NULL", [])
+        for source in rows:
+            self.con.execute("UPDATE sources SET fetch_key = ? WHERE id = ?", [source.fetch_key, source.id])
+
+    def sources(self, *, enabled_only: bool = True) -> list[SourceConfig]:
+        return self._sources_where("enabled" if enabled_only else "TRUE", [])
 
     def source_ids_by_url(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT url, id FROM sources").fetchall())
@@ -319,6 +403,7 @@ class Store:
         ok: bool,
         cursor: dict[str, Any] | None,
         attempts: int = 1,
+        url: str | None = None,
     ) -> tuple[int, UpsertCounts]:
         """Store one fetch of one source: its items, its fetch row, its problems and its new cursor, atomically."""
         with self.transaction():
@@ -327,12 +412,12 @@ class Store:
             fetch_id = self.con.execute(
                 """
                 INSERT INTO fetches (run_id, source_id, started_at, finished_at, http_status, bytes, not_modified,
-                                     items_parsed, items_new, items_updated, items_seen, ok, problem, attempts)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     items_parsed, items_new, items_updated, items_seen, ok, problem, attempts, url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """,
                 [run_id, source_id, naive_utc(started_at), naive_utc(finished_at), http_status, size, not_modified,
                  len(items), counts.new, counts.updated, counts.seen, ok,
-                 f"{first_error.code}: {first_error.message}" if first_error else None, attempts],
+                 f"{first_error.code}: {first_error.message}" if first_error else None, attempts, url],
             ).fetchone()[0]
             if problems:
                 self.con.executemany(

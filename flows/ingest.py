@@ -37,6 +37,7 @@ class SourceOutcome:
     parsed: ParseResult | None = None
     problems: list[Problem] = field(default_factory=list)
     attempts: int = 1
+    url: str | None = None  # what was fetched (the source's URL; fetches remember it)
 
     @property
     def ok(self) -> bool:
@@ -81,9 +82,10 @@ def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime,
     monitor = monitor_for(source.monitor, limits)
     fetched = monitor.fetch(source, cursor, now=now)
     if fetched.not_modified:
-        return SourceOutcome(source.id, now, clock(), fetched=fetched)
+        return SourceOutcome(source.id, now, clock(), fetched=fetched, url=source.url)
     parsed = monitor.parse(source, fetched, now=now)
-    return SourceOutcome(source.id, now, clock(), fetched=fetched, parsed=parsed, problems=list(parsed.problems))
+    return SourceOutcome(source.id, now, clock(), fetched=fetched, parsed=parsed, problems=list(parsed.problems),
+                         url=source.url)
 
 
 def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, attempts: int = 1,
@@ -94,7 +96,8 @@ def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, 
         problem = Problem("config", str(exc))
     else:
         problem = Problem("internal", f"{type(exc).__name__}: {str(exc)[:300]}")
-    return SourceOutcome(source.id, started, finished or started, problems=[problem], attempts=attempts)
+    return SourceOutcome(source.id, started, finished or started, problems=[problem], attempts=attempts,
+                         url=source.url)
 
 
 def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
@@ -124,6 +127,7 @@ def store_outcome(store, outcome: SourceOutcome, *, run_id: str | None = None) -
         ok=outcome.ok,
         cursor=cursor,
         attempts=outcome.attempts,
+        url=outcome.url,
     )
     first_error = next((p for p in outcome.problems if p.severity == "error"), None)
     return {

@@ -18,21 +18,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mediebild.items import Item
+from mediebild.sources import SourceConfig
 
 # Monitor names accepted by `mediebild sources add --kind`.
 MONITOR_KINDS = ("rss", "x", "mastodon", "bluesky", "reddit", "polisen", "krisinformation")
 
-
-@dataclass(slots=True)
-class SourceConfig:
-    """A configured source, as stored in the sources table."""
-
-    id: str
-    monitor: str  # rss, x, mastodon, ...
-    url: str
-    name: str
-    item_kind: str = "editorial"  # editorial, social or official: the kind of the items it yields
-    options: dict[str, Any] = field(default_factory=dict)
+__all__ = ["MONITOR_KINDS", "SourceConfig", "Problem", "FetchResult", "ParseResult", "Monitor"]
 
 
 @dataclass(slots=True)

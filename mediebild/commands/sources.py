@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from typing import Annotated, Optional
 from urllib.parse import urlsplit
@@ -14,7 +12,9 @@ from rich.table import Table
 from mediebild.commands.common import DbOption, JsonOption, console, emit_json, open_store
 from mediebild.errors import UserError
 from mediebild.items import KINDS
-from mediebild.monitors.base import MONITOR_KINDS, SourceConfig
+from mediebild.data.store import SourceChange
+from mediebild.monitors.base import MONITOR_KINDS
+from mediebild.sources import SourceConfig, slugify, suggested_id, suggested_name
 from mediebild.timeutil import fmt_local
 
 sources_app = typer.Typer(
@@ -23,25 +23,37 @@ sources_app = typer.Typer(
 )
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "source"
-
-
 def make_source(url: str, *, kind: str = "rss", name: str | None = None, item_kind: str | None = None,
-                source_id: str | None = None) -> SourceConfig:
-    """A validated SourceConfig from what a user typed."""
+                source_id: str | None = None, query: str | None = None) -> SourceConfig:
+    """A validated SourceConfig from what a user typed; id and name from the URL when not given."""
     if kind not in MONITOR_KINDS:
         raise UserError(f"unknown --kind {kind!r}; one of: {', '.join(MONITOR_KINDS)}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(f"not an http(s) URL: {url!r}")
+    if parts.username or parts.password:
+        raise UserError("the URL carries a user name or password; credentials come from the environment, never the URL")
     if item_kind is None:
         item_kind = {"rss": "editorial", "polisen": "official", "krisinformation": "official"}.get(kind, "social")
     if item_kind not in KINDS:
         raise UserError(f"unknown --item-kind {item_kind!r}; one of: {', '.join(KINDS)}")
-    name = name or parts.hostname.removeprefix("www.")
-    return SourceConfig(id=source_id or slugify(name), monitor=kind, url=url, name=name, item_kind=item_kind)
+    if source_id is not None and slugify(source_id) != source_id:
+        raise UserError(f"--id {source_id!r}: use lower-case letters, digits and '-' (for example {slugify(source_id)!r})")
+    options = {"query": query} if query else {}
+    name = (name or "").strip() or suggested_name(url, query)
+    return SourceConfig(id=source_id or suggested_id(url, query, name if name != suggested_name(url, query) else None),
+                        monitor=kind, url=url, name=name, item_kind=item_kind, options=options)
+
+
+def describe_change(change: SourceChange) -> str:
+    """One line for people about what `sources add` did."""
+    s = change.source
+    if change.status == "exists":
+        return f"Källan finns redan: [bold]{s.id}[/] ({s.name}) hämtar {s.url}; inget ändrat"
+    if change.status == "replaced":
+        return f"Ersatte källan [bold]{s.id}[/]: hämtar nu {s.url} (tidigare {change.previous_url}); posterna finns kvar"
+    note = " (namnet eller id:t var upptaget, så ett nummer lades till)" if change.renamed else ""
+    return f"Lade till källan [bold]{s.id}[/] ({s.name}; {s.monitor}, {s.item_kind}): {s.url}{note}"
 
 
 def read_opml(path: Path) -> list[tuple[str, str | None]]:
@@ -86,25 +98,67 @@ def register(app: typer.Typer) -> None:
 
 @sources_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="Feed or account URL.")],
+    url: Annotated[str, typer.Argument(help="Feed URL, or the API base URL of an API source.")],
     kind: Annotated[str, typer.Option("--kind", help=f"Monitor: {', '.join(MONITOR_KINDS)}.")] = "rss",
-    name: Annotated[Optional[str], typer.Option("--name", help="Name shown to people.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Name shown to people (default: from the URL).")] = None,
     item_kind: Annotated[Optional[str], typer.Option("--item-kind", help="editorial, social or official.")] = None,
-    source_id: Annotated[Optional[str], typer.Option("--id", help="Stable id (default: from the name).")] = None,
+    query: Annotated[Optional[str], typer.Option("--query", help="What an API source searches for (hashtags, words).")] = None,
+    source_id: Annotated[Optional[str], typer.Option("--id", help="Stable id (default: from the name or URL).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="With --id: make that source fetch this URL instead.")] = False,
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
-    """Add a source (or update the one with the same id).
+    """Add a source. A source is what it fetches: a second feed from the same site is a second source,
+    the same feed again changes nothing, and nothing is replaced unless you ask (--id ID --replace,
+    or `sources update`).
 
     Examples:
+
+      mediebild sources add https://www.svt.se/nyheter/rss.xml            # id svt-se-nyheter
+
+      mediebild sources add https://www.svt.se/sport/rss.xml              # id svt-se-sport: a second source
 
       mediebild sources add https://www.krisinformation.se/nyheter?rss=true --name Krisinformation --item-kind official
 
       mediebild sources add https://mastodon.social/tags/bryssel.rss --name "#bryssel" --item-kind social
+
+      mediebild sources add https://www.svt.se/nyheter/lokalt/stockholm/rss.xml --id svt-se-nyheter --replace
     """
-    source = make_source(url, kind=kind, name=name, item_kind=item_kind, source_id=source_id)
+    if replace and not source_id:
+        raise UserError("--replace needs --id: the id of the source that should fetch this URL instead")
+    source = make_source(url, kind=kind, name=name, item_kind=item_kind, source_id=source_id, query=query)
     with open_store(db) as store:
-        new = store.upsert_source(source)
-    console.print(f"{'Lade till' if new else 'Uppdaterade'} källan [bold]{source.id}[/] ({source.monitor}, {source.item_kind}): {url}")
+        change = store.add_source(source, explicit_id=source_id is not None, replace=replace)
+    console.print(describe_change(change))
+
+
+@sources_app.command("update")
+def update(
+    source_id: Annotated[str, typer.Argument(help="Source id (see `mediebild sources list`).")],
+    url: Annotated[Optional[str], typer.Option("--url", help="A new URL to fetch (the cursor starts over).")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="A new name.")] = None,
+    item_kind: Annotated[Optional[str], typer.Option("--item-kind", help="editorial, social or official.")] = None,
+    query: Annotated[Optional[str], typer.Option("--query", help="A new query for an API source.")] = None,
+    db: DbOption = Path("mediebild.duckdb"),
+) -> None:
+    """Change a source; its items and fetch history stay.
+
+    Examples:
+
+      mediebild sources update svt-se-nyheter --name "SVT Nyheter"
+
+      mediebild sources update svt-se-nyheter --url https://www.svt.se/nyheter/inrikes/rss.xml
+    """
+    with open_store(db) as store:
+        current = next((s for s in store.sources(enabled_only=False) if s.id == source_id), None)
+        if current is None:
+            raise UserError(f"no source with id {source_id!r} (see `mediebild sources list`)")
+        wanted = make_source(url or current.url, kind=current.monitor, name=name or current.name,
+                             item_kind=item_kind or current.item_kind, source_id=source_id,
+                             query=query if query is not None else current.query)
+        changes = {"url": wanted.url, "name": wanted.name, "item_kind": wanted.item_kind,
+                   "options": {**current.options, **wanted.options}}
+        updated = store.update_source(source_id, **changes)
+    console.print(f"Uppdaterade källan [bold]{updated.id}[/] ({updated.name}): {updated.url}")
 
 
 @sources_app.command("import")
@@ -113,19 +167,21 @@ def import_opml(
     item_kind: Annotated[str, typer.Option("--item-kind", help="editorial, social or official.")] = "editorial",
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
-    """Add every feed of an OPML file (as RSS/Atom sources).
+    """Add every feed of an OPML file (as RSS/Atom sources), by the same rules as `sources add`:
+    feeds already watched are left alone, and several feeds from one site are several sources.
 
     Example:
 
       mediebild sources import nyhetskallor.opml
     """
     feeds = read_opml(file)
-    added = 0
+    counts = {"added": 0, "exists": 0}
     with open_store(db) as store:
         for url, title in feeds:
             source = make_source(url, kind="rss", name=title, item_kind=item_kind)
-            added += store.upsert_source(source)
-    console.print(f"Importerade {len(feeds)} flöden ({added} nya) från {file}")
+            source.id = suggested_id(url)  # ids from the URL, which tells feeds apart; titles often repeat
+            counts[store.add_source(source).status] += 1
+    console.print(f"Importerade {len(feeds)} flöden från {file}: {counts['added']} nya, {counts['exists']} fanns redan")
 
 
 @sources_app.command("remove")
@@ -155,11 +211,12 @@ def list_sources(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = 
     with open_store(db, read_only=True) as store:
         sources = store.sources(enabled_only=False)
     if as_json:
-        emit_json([{"id": s.id, "monitor": s.monitor, "url": s.url, "name": s.name, "item_kind": s.item_kind} for s in sources])
+        emit_json([{"id": s.id, "monitor": s.monitor, "url": s.url, "name": s.name, "item_kind": s.item_kind,
+                    "query": s.query} for s in sources])
         return
-    table = Table("id", "namn", "typ", "slag", "url", title=f"Källor ({len(sources)})")
+    table = Table("id", "namn", "typ", "slag", "url", "sökfråga", title=f"Källor ({len(sources)})")
     for s in sources:
-        table.add_row(s.id, s.name, s.monitor, s.item_kind, s.url)
+        table.add_row(s.id, s.name, s.monitor, s.item_kind, s.url, s.query or "")
     console.print(table)
 
 

@@ -93,3 +93,77 @@ def test_lock_held_by_another_process_is_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+# -- source identity ------------------------------------------------------------------------------
+
+
+def test_a_second_feed_from_the_same_site_is_added_beside_the_first(store):
+    first = store.add_source(SourceConfig(id="svt-se-nyheter", monitor="rss", url="https://www.svt.se/nyheter/rss.xml",
+                                          name="svt.se/nyheter"))
+    second = store.add_source(SourceConfig(id="svt-se-sport", monitor="rss", url="https://www.svt.se/sport/rss.xml",
+                                           name="svt.se/sport"))
+    assert (first.status, second.status) == ("added", "added")
+    assert [s.id for s in store.sources()] == ["svt-se-nyheter", "svt-se-sport"]
+
+
+def test_the_same_url_twice_changes_nothing(store):
+    store.add_source(SourceConfig(id="a", monitor="rss", url="https://www.svt.se/nyheter/rss.xml", name="A"))
+    again = store.add_source(SourceConfig(id="b", monitor="rss", url="HTTPS://www.svt.se/nyheter/rss.xml/", name="B"))
+    assert again.status == "exists" and again.source.id == "a"
+    assert store.count("sources") == 1
+
+
+def test_a_taken_id_or_name_gets_a_suffix_and_an_explicit_id_is_never_taken_over(store):
+    store.add_source(SourceConfig(id="svt", monitor="rss", url="https://www.svt.se/nyheter/rss.xml", name="SVT"))
+    clash = store.add_source(SourceConfig(id="svt", monitor="rss", url="https://www.svt.se/sport/rss.xml", name="SVT"))
+    assert clash.status == "added" and clash.renamed
+    assert (clash.source.id, clash.source.name) == ("svt-2", "SVT (2)")
+    with pytest.raises(UserError, match="--replace"):
+        store.add_source(SourceConfig(id="svt", monitor="rss", url="https://www.svt.se/kultur/rss.xml", name="K"),
+                         explicit_id=True)
+    assert store.count("sources") == 2
+
+
+def test_replace_keeps_the_items_and_starts_the_cursor_over(store):
+    store.add_source(SourceConfig(id="s", monitor="rss", url="https://e.se/rss", name="S"))
+    store.record_fetch(source_id="s", run_id="r", started_at=NOW, finished_at=NOW, http_status=200, size=1,
+                       not_modified=False, items=make_items(3), problems=[], ok=True, cursor={"etag": "e"},
+                       url="https://e.se/rss")
+    change = store.add_source(SourceConfig(id="s", monitor="rss", url="https://e.se/other.xml", name="S"),
+                              explicit_id=True, replace=True)
+    assert change.status == "replaced" and change.previous_url == "https://e.se/rss"
+    assert store.cursor("s") == {} and store.count("items") == 3
+    assert store.con.execute("SELECT url FROM fetches").fetchall() == [("https://e.se/rss",)]
+
+
+def test_update_refuses_to_fetch_what_another_source_fetches(store):
+    store.add_source(SourceConfig(id="a", monitor="rss", url="https://e.se/a.xml", name="A"))
+    store.add_source(SourceConfig(id="b", monitor="rss", url="https://e.se/b.xml", name="B"))
+    with pytest.raises(UserError, match="already fetches"):
+        store.update_source("b", url="https://e.se/a.xml")
+    assert store.update_source("b", name="Bee").name == "Bee"
+
+
+def test_migration_gives_old_sources_their_keys_and_keeps_items(tmp_path):
+    """A database from before source identity (schema 0006) opens with every source and item intact."""
+    path = tmp_path / "old.duckdb"
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    for version, name, sql in migrations():
+        if version <= 6:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.execute("INSERT INTO sources (id, monitor, url, name, added_at) VALUES ('svt-se', 'rss', 'https://www.svt.se/sport/rss.xml', 'svt.se', now())")
+    con.close()
+    with Store.open(path) as store:
+        with store.transaction():
+            store.upsert_items(make_items(5, source="svt-se"))
+    with Store.open(path) as store:
+        assert store.con.execute("SELECT fetch_key FROM sources").fetchall() == [("rss|https://www.svt.se/sport/rss.xml|",)]
+        assert store.count("items") == 5
+        added = store.add_source(SourceConfig(id="svt-se", monitor="rss", url="https://www.svt.se/nyheter/rss.xml",
+                                              name="svt.se"))
+        assert added.status == "added" and added.source.id == "svt-se-2"

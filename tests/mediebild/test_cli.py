@@ -110,7 +110,8 @@ def test_opml_import_and_list_json(db_path, tmp_path, capsys):
     code, out, _ = run(["sources", "list", "--json", "--db", str(db_path)], capsys)
     assert code == 0
     listed = json.loads(out)
-    assert {s["id"] for s in listed} == {"testposten", "malarradion"}
+    assert {s["id"] for s in listed} == {"testposten-se", "malarradion-se"}
+    assert {s["name"] for s in listed} == {"Testposten", "Mälarradion"}
 
 
 def test_ingest_without_sources_is_a_user_error(db_path, capsys):
