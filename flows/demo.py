@@ -52,11 +52,10 @@ def add_scenario_sources(store, scenario, server) -> list[SourceConfig]:
 
 
 def set_scenario_profile(store, scenario) -> Any:
-    """Make the scenario's incident profile the active one (when the profile module is there)."""
-    try:
-        from mediebild.profile import Profile, save_profile
-    except ImportError:
-        return None
+    """Make the scenario's incident profile the active one."""
+    from mediebild.data.profiles import save_profile
+    from mediebild.profile import Profile
+
     profile = Profile.from_toml(scenario.profile_path)
     save_profile(store.con, profile)
     return profile

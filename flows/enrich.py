@@ -95,7 +95,7 @@ def load_models() -> Models:
 
 def active_profile(store) -> Any:
     try:
-        from mediebild.profile import load_active_profile
+        from mediebild.data.profiles import load_active_profile
     except ImportError:
         return None
     return load_active_profile(store.con)

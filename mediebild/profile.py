@@ -21,8 +21,8 @@ OR, NOT, parentheses, quoted phrases and implicit AND between neighbours.
 organisations weighted), the terms that matched, whether an exclusion hit, and whether the query held (None
 when the profile has no query). The relevance model combines this with its classifiers.
 
-The active profile is the newest row of the `profiles` table (`save_profile`, `load_active_profile`); this
-module takes a DuckDB connection and imports nothing outside the core.
+Storing profiles is the data layer's (`mediebild.data.profiles`); this core module reads and matches them
+and imports nothing of the project outside the core.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mediebild.errors import ConfigError, UserError
-from mediebild.timeutil import as_utc, utcnow
+from mediebild.timeutil import as_utc
 
 _WORD_RE = re.compile(r"[\w'’]+", re.UNICODE)  # hyphens split: "Bryssel-dåden" is "bryssel" "dåden"
 # Inflection endings tried on surface words when no lemma says otherwise (longest first).
@@ -348,33 +348,7 @@ class Profile:
         return self.model.model_dump(mode="json")
 
 
-# -- storage ---------------------------------------------------------------------------------------
-
-
-def save_profile(con, profile: Profile) -> int:
-    """Store the profile as the newest (active) row of `profiles`; returns its id."""
-    row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM profiles").fetchone()
-    new_id = int(row[0])
-    set_at = utcnow().replace(tzinfo=None)
-    con.execute(
-        "INSERT INTO profiles (id, name, body, set_at) VALUES (?, ?, ?, ?)",
-        [new_id, profile.name, profile.body or _to_toml(profile), set_at],
-    )
-    return new_id
-
-
-def load_active_profile(con) -> Profile | None:
-    """The newest stored profile, or None when none is set (or the table does not exist yet)."""
-    try:
-        row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
-    except Exception as exc:  # duckdb.CatalogException before migration 0002; core must not import duckdb
-        if "profiles" in str(exc):
-            return None
-        raise
-    return None if row is None else Profile.from_text(row[0])
-
-
-def _to_toml(profile: Profile) -> str:
+def to_toml(profile: Profile) -> str:
     """A TOML body for a profile built from a dict (strings and lists only, which is all a profile holds)."""
     import json
 

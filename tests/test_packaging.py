@@ -1,29 +1,31 @@
-"""Packaging: every Python package folder is listed in pyproject, so `pip install .` carries it too.
+"""Packaging: the card's top-level folders install into one namespace, without an import hook.
 
-An editable install finds modules that a wheel would leave out; this test catches that difference
-without building a wheel.
+mediebild/ holds a relative symlink to each top-level folder, so `mediebild.models` is models/ for Python,
+for `pip install .` (setuptools copies through the links) and for static tools alike.
 """
 
 from __future__ import annotations
 
+import importlib
 import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+CARD_FOLDERS = ("cli", "monitors", "models", "data", "reports", "flows", "demo")
 
 
-def test_every_package_folder_is_installed():
+def test_every_card_folder_is_linked_into_the_namespace():
+    for folder in CARD_FOLDERS:
+        link = REPO / "mediebild" / folder
+        assert link.is_symlink() and link.readlink() == Path("..") / folder, link
+        module = importlib.import_module(f"mediebild.{folder}")
+        assert Path(module.__file__).resolve().parent == (REPO / folder).resolve()
+
+
+def test_packages_are_found_not_listed():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    package_dir = config["package-dir"]
-    listed = set(config["packages"])
-    expected = set()
-    for package, folder in package_dir.items():
-        for init in (REPO / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(REPO / folder)
-            if "__pycache__" in rel.parts:
-                continue
-            expected.add(".".join([package, *rel.parts]) if rel.parts else package)
-    assert expected <= listed, f"packages missing from pyproject: {sorted(expected - listed)}"
+    assert "package-dir" not in config, "a package-dir mapping needs an import hook in editable installs"
+    assert config["packages"]["find"]["include"] == ["mediebild", "mediebild.*"]
 
 
 def test_package_data_globs_cover_data_files():

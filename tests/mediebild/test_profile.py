@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mediebild.errors import ConfigError
-from mediebild.profile import Profile, load_active_profile, save_profile
+from mediebild.profile import Profile
 
 EXAMPLE = '''
 name = "Attackerna i Bryssel"
@@ -106,21 +106,6 @@ def test_without_query_query_ok_is_none():
     assert Profile.from_dict({"name": "x"}).match("text").query_ok is None
 
 
-def test_save_and_load_active_profile(store, tmp_path):
-    assert load_active_profile(store.con) is None
-    first = Profile.from_text(EXAMPLE)
-    save_profile(store.con, first)
-    second = Profile.from_dict({"name": "Stormen", "terms": {"sv": ["storm*"]}})
-    save_profile(store.con, second)
-    active = load_active_profile(store.con)
-    assert active.name == "Stormen"
-    assert active.match("Stormen drar in").terms == ["storm*"]
-
-
-def test_load_without_profiles_table_is_none():
-    import duckdb
-
-    assert load_active_profile(duckdb.connect(":memory:")) is None
 
 
 def test_profile_set_and_show_commands(db_path, tmp_path, capsys):

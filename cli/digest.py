@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console, open_store
 from mediebild.errors import UserError
 from mediebild.items import KINDS
 from mediebild.timeutil import STOCKHOLM, fmt_local, parse_hour, utcnow

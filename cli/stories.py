@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, eval_app, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, eval_app, open_store
 from mediebild.errors import UserError
 from mediebild.timeutil import STOCKHOLM, as_utc, fmt_local
 

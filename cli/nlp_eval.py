@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import JsonOption, console, emit_json, eval_app, train_app
+from mediebild.cli.common import JsonOption, console, emit_json, eval_app, train_app
 from mediebild.errors import UserError
 
 

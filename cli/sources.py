@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, open_store
 from mediebild.errors import UserError
 from mediebild.items import KINDS
 from mediebild.data.store import SourceChange

@@ -46,16 +46,16 @@ def _root(
 
 
 def _register_commands() -> None:
-    import mediebild.commands as commands
+    import mediebild.cli as commands
 
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name == "common":
+        if info.name in ("common", "main", "__main__"):
             continue
-        module = importlib.import_module(f"mediebild.commands.{info.name}")
+        module = importlib.import_module(f"mediebild.cli.{info.name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
-    from mediebild.commands.common import eval_app, train_app
+    from mediebild.cli.common import eval_app, train_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(train_app, name="train")

@@ -147,7 +147,7 @@ def test_bad_config_file(db_path, tmp_path, monkeypatch, capsys):
 
 
 def test_console_script_runs():
-    done = subprocess.run([sys.executable, "-m", "mediebild.cli", "--version"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "mediebild.cli", "--version"], capture_output=True, text=True, cwd="/")
     assert done.returncode == 0 and done.stdout.startswith("mediebild ")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console, open_store
 
 
 def print_summary(summary: dict) -> None:

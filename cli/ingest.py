@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, err_console, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console, open_store
 
 
 def print_summary(summary, *, title: str = "Inhämtning") -> None:

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mediebild.commands.common import JsonOption, LangOption, console, emit_json
+from mediebild.cli.common import JsonOption, LangOption, console, emit_json
 
 
 def register(app: typer.Typer) -> None:

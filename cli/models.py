@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from mediebild.commands.common import DbOption, JsonOption, console, emit_json, eval_app, open_store, train_app
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, eval_app, open_store, train_app
 from mediebild.errors import UserError
 
 profile_app = typer.Typer(
@@ -45,7 +45,8 @@ def profile_set(file: Annotated[Path, typer.Argument(help="The profile TOML file
 
       mediebild profile set bryssel.toml --db /data/mediebild.duckdb --json
     """
-    from mediebild.profile import Profile, save_profile
+    from mediebild.data.profiles import save_profile
+    from mediebild.profile import Profile
 
     profile = Profile.from_toml(file)
     store = open_store(db, create=True)
@@ -70,7 +71,7 @@ def profile_show(db: DbOption = Path("mediebild.duckdb"), json_out: JsonOption =
 
       mediebild profile show --json
     """
-    from mediebild.profile import load_active_profile
+    from mediebild.data.profiles import load_active_profile
 
     store = open_store(db, read_only=True)
     try:
