@@ -35,7 +35,7 @@ def load_texts(shared: Path, n: int) -> list[str]:
     if sentiment.is_file():
         with sentiment.open(encoding="utf-8", newline="") as handle:
             texts.extend(r["text"] for r in csv.DictReader(handle))
-    from mediebild.models.ner_train import read_conll
+    from mediebild.models.corpora.swedish import read_conll
 
     corpus = shared / "swedish" / "ner-webbnyheter2012" / "train_corpus.txt"
     if corpus.is_file():
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes for the end-to-end run")
     args = parser.parse_args()
 
-    from mediebild.models.ner_train import shared_data_dir
+    from mediebild.models.corpora import shared_data_dir
 
     shared = args.shared or shared_data_dir()
     texts = load_texts(shared, args.n)

@@ -97,7 +97,7 @@ def eval_informativeness(events: EventsOption, json_out: JsonOption = False) -> 
 
       mediebild eval informativeness --events DIR --json
     """
-    from mediebild.models.evaluate import eval_informativeness as run
+    from mediebild.models.eval.classifiers import eval_informativeness as run
 
     result = run(events)
     emit_json(result) if json_out else _table(result, "informativeness")
@@ -118,8 +118,8 @@ def eval_info_type(
 
       mediebild eval info-type --items models/eval_data/heldout/sv_info_type.csv --json
     """
-    from mediebild.models.evaluate import eval_info_type as run
-    from mediebild.models.evaluate import eval_info_type_csv
+    from mediebild.models.eval.classifiers import eval_info_type as run
+    from mediebild.models.eval.classifiers import eval_info_type_csv
 
     if (events is None) == (items is None):
         raise UserError("give either --events DIR or --items FILE.csv")
@@ -137,7 +137,7 @@ def eval_topic(events: EventsOption, json_out: JsonOption = False) -> None:
 
       mediebild eval topic --events DIR --json
     """
-    from mediebild.models.evaluate import eval_topic as run
+    from mediebild.models.eval.classifiers import eval_topic as run
 
     result = run(events)
     emit_json(result) if json_out else _table(result, "on/off-topic")
@@ -157,7 +157,7 @@ def eval_relevance(
 
       mediebild eval relevance --items storm.csv --profile storm.toml --json
     """
-    from mediebild.models.evaluate import eval_relevance as run
+    from mediebild.models.eval.classifiers import eval_relevance as run
 
     result = run(items, profile)
     emit_json(result) if json_out else _table(result, "relevance")
@@ -176,7 +176,7 @@ def train_classifiers(
 
       mediebild train classifiers --out /tmp/artifacts --json
     """
-    from mediebild.models.train_classifiers import train_all
+    from mediebild.models.train.classifiers import train_all
 
     def log(line: str) -> None:
         if not json_out:

@@ -45,8 +45,8 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - commands go into the s
         """
         import tempfile
 
-        from mediebild.models.eval_nlp import evaluate_ner_file
-        from mediebild.models.ner_train import default_corpus, read_conll, split_corpus
+        from mediebild.models.eval.nlp import evaluate_ner_file
+        from mediebild.models.corpora.swedish import default_corpus, read_conll, split_corpus
 
         if conll is None:
             corpus = default_corpus()
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - commands go into the s
 
           mediebild eval language --json
         """
-        from mediebild.models.eval_nlp import evaluate_language
+        from mediebild.models.eval.nlp import evaluate_language
 
         result = evaluate_language(shared)
         if as_json:
@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - commands go into the s
 
           mediebild train ner --out /tmp/ner_sv --epochs 2
         """
-        from mediebild.models.ner_train import ARTIFACT_DIR, default_corpus, train_ner
+        from mediebild.models.train.ner import ARTIFACT_DIR, train_ner
+        from mediebild.models.corpora.swedish import default_corpus
 
         corpus = corpus or default_corpus()
         if not corpus.is_file():

@@ -219,10 +219,11 @@ def eval_clusters(
 
       mediebild eval clusters --stream models/eval_data/heldout/ferry_stream.csv
     """
-    from mediebild.models import eval_clusters as ev
+    from mediebild.models.corpora import shared_data_dir
+    from mediebild.models.eval import clusters as ev
 
     if wikiref is None and crisislex is None and stream is None:
-        wikiref = ev.shared_data_dir() / "wikiref-news-clusters"
+        wikiref = shared_data_dir() / "wikiref-news-clusters"
     results = []
     below = False
     if wikiref is not None:
@@ -239,7 +240,7 @@ def eval_clusters(
         results.append(ev.evaluate_crisislex(crisislex, event, clusterer=clusterer))
     if stream is not None:
         from mediebild.models.clustering import OnlineClusterer
-        from mediebild.models.eval_stream import evaluate_stream
+        from mediebild.models.eval.stream import evaluate_stream
 
         clusterer = OnlineClusterer() if threshold is None else OnlineClusterer(threshold=threshold)
         results.append(evaluate_stream(stream, clusterer))

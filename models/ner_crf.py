@@ -44,9 +44,9 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 @lru_cache(maxsize=1)
 def _lexicon() -> frozenset[str]:
     """Lower-case Swedish word forms and lemmas of spacy-lookups-data's lemma table (ordinary words)."""
-    from mediebild.models.nlp import _lemma_table
+    from mediebild.models.lemmas import lemma_table
 
-    table = _lemma_table("sv")
+    table = lemma_table("sv")
     return frozenset(k.lower() for k in table) | frozenset(v.lower() for v in table.values())
 
 

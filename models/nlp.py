@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 from mediebild.models.entities import ENTITY_LABELS, normalise, ruler_patterns
+from mediebild.models.lemmas import lemma_table
 
 # spaCy NER + a CRF component voting with it (models/ner_crf.py), dev micro F1 0.805 (NER_SV_MODEL_CARD.md)
 NER_ARTIFACT = "ner_sv_crf"
@@ -88,29 +89,6 @@ def spacy_code(lang: str | None) -> str:
 
 
 @lru_cache(maxsize=None)
-def _lemma_table(code: str) -> dict[str, str]:
-    """The spacy-lookups-data lemma table of a language as a plain dict, or {} when it has none.
-
-    Read straight from the package's (gzipped) JSON, which is several times faster than building spaCy's
-    hashed Table from it; the registry entry is the one spaCy itself uses.
-    """
-    import srsly
-    from spacy.util import registry
-
-    try:
-        path = Path(registry.lookups.get(code)["lemma_lookup"])
-    except (KeyError, ValueError, LookupError, TypeError):
-        return {}
-    for candidate in (path, path.with_name(path.name + ".gz")):
-        if candidate.is_file():
-            read = srsly.read_gzip_json if candidate.suffix == ".gz" else srsly.read_json
-            table = read(candidate)
-            # a few languages' tables give a list of lemmas for some words: keep the first
-            return {k: (v[0] if v else k) if isinstance(v, list) else v for k, v in table.items()}
-    return {}
-
-
-@lru_cache(maxsize=None)
 def _tokenizer_nlp(code: str):
     import spacy
 
@@ -145,7 +123,7 @@ class _Lemmatiser:
 
     def __init__(self, lang: str | None):
         code = spacy_code(lang)
-        self.table = _lemma_table(code) if code in LEMMA_TABLE_LANGS else {}
+        self.table = lemma_table(code) if code in LEMMA_TABLE_LANGS else {}
         self.overrides = LEMMA_OVERRIDES.get(lang or "", {})
         self.stop_words = _stop_words(_SPACY_CODE.get(lang or "", lang or "xx"))
         self.cache: dict[str, str] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mediebild.models import categories, relevance, tone
-from mediebild.models.evaluate import eval_relevance
+from mediebild.models.eval.classifiers import eval_relevance
 from mediebild.profile import Profile
 
 EVAL_DATA = Path(relevance.__file__).resolve().parent / "eval_data"

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mediebild.models.eval_clusters import (
-    WIKIREF_FLOOR_ARI,
-    WIKIREF_FLOOR_F1,
-    WIKIREF_FLOOR_TOPIC_F1,
-    adjusted_rand,
-    bcubed,
-    evaluate_crisislex,
-    evaluate_wikiref,
-    purity,
-    read_text,
-)
+from mediebild.models.eval.clusters import WIKIREF_FLOOR_ARI, WIKIREF_FLOOR_F1, WIKIREF_FLOOR_TOPIC_F1, adjusted_rand, bcubed, evaluate_crisislex, evaluate_wikiref, purity
+from mediebild.models.corpora.wikiref import read_text
 
 
 def test_bcubed_and_friends_on_toy_clusterings():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mediebild.cli import main
-from mediebild.models.eval_nlp import crisislex_language_set, stopword_vote, token_scores
+from mediebild.models.eval.nlp import crisislex_language_set, stopword_vote, token_scores
 
 
 def test_token_scores_ignore_outside_and_average_three_ways():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mediebild.errors import UserError
-from mediebild.models.eval_stream import evaluate_stream
+from mediebild.models.eval.stream import evaluate_stream
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "streams" / "tiny.csv"
 

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from mediebild.errors import UserError
-from mediebild.models.evaluate import dedup_key, read_relevance_csv, read_t6, read_t26, scores
+from mediebild.models.corpora.crisislex import dedup_key, read_t6, read_t26
+from mediebild.models.corpora.labelled import read_relevance_csv
+from mediebild.models.eval.classifiers import scores
 
 T26_HEADER = "Tweet ID, Tweet Text, Information Source, Information Type, Informativeness\n"
 T26_ROWS = [

@@ -33,7 +33,7 @@ def test_swedish_information_types_on_the_demo_meet_floor():
     from mediebild.demo.scenario import load_scenario
     from mediebild.items import strip_html
     from mediebild.models import categories
-    from mediebild.models.evaluate import INFO_TYPES
+    from mediebild.models.corpora.crisislex import INFO_TYPES
     from mediebild.models.language import detect_languages
     from mediebild.models.nlp import lemmatise
 
@@ -51,7 +51,7 @@ FLOOR_BLIND_INFO_TYPE_F1 = 0.54  # models/eval_data/heldout/sv_info_type.csv, wr
 def test_blind_swedish_information_types_meet_floor():
     from pathlib import Path
 
-    from mediebild.models.evaluate import eval_info_type_csv
+    from mediebild.models.eval.classifiers import eval_info_type_csv
 
     here = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "heldout" / "sv_info_type.csv"
     result = eval_info_type_csv(here)

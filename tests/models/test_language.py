@@ -49,7 +49,7 @@ FLOORS = {
 
 
 def test_language_accuracy_floors(shared_data):
-    from mediebild.models.eval_nlp import evaluate_language
+    from mediebild.models.eval.nlp import evaluate_language
 
     result = evaluate_language(shared_data)
     assert result["task"] == "language"

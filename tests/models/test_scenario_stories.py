@@ -15,7 +15,7 @@ import pytest
 from mediebild.items import strip_html
 from mediebild.models.clustering import ClusterDoc, ClusterState, OnlineClusterer, resolve_merges, weighted_tokens
 from mediebild.models.dedup import DedupDoc, DedupIndex
-from mediebild.models.eval_clusters import bcubed
+from mediebild.models.eval.clusters import bcubed
 from mediebild.models.rumours import RumourItem, assess
 from mediebild.models.spikes import spikes
 

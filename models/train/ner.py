@@ -28,95 +28,37 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from mediebild.errors import UserError
+from mediebild.models.corpora.swedish import (
+    CORPUS_RELATIVE,
+    OUTSIDE,
+    SEED,
+    Sentence,
+    default_corpus,
+    read_conll,
+    split_corpus,
+    split_description,
+)
 
-OUTSIDE = "O"
-LABELS = ("PER", "ORG", "LOC", "MISC")
-DEV_FRACTION = 0.15
-VALIDATION_EVERY = 10
-SEED = 2012
 # weight of the spaCy NER's label in the CRF component's token-wise vote (marginals are in [0, 1]);
 # 0.2/0.3/0.4 were compared on the dev split (NER_SV_MODEL_CARD.md)
 NER_VOTE_WEIGHT = 0.3
-ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "ner_sv_crf"
-CORPUS_RELATIVE = Path("swedish") / "ner-webbnyheter2012" / "train_corpus.txt"
+ARTIFACT_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "ner_sv_crf"
 
 
-@dataclass(frozen=True)
-class Sentence:
-    tokens: list[str]
-    tags: list[str]
 
 
-def shared_data_dir() -> Path:
-    """../shared/data relative to the repository root, or $MEDIEBILD_SHARED_DATA."""
-    env = os.environ.get("MEDIEBILD_SHARED_DATA")
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parent.parent
-    return (repo_root / ".." / "shared" / "data").resolve()
 
 
-def default_corpus() -> Path:
-    return shared_data_dir() / CORPUS_RELATIVE
 
 
-def normalise_tag(tag: str) -> str:
-    """`0`/`O` -> O; B-/I- prefixes dropped (the corpus is IO, but accept BIO files too)."""
-    tag = tag.strip()
-    if tag in ("0", "O", "", "_"):
-        return OUTSIDE
-    if len(tag) > 2 and tag[1] == "-" and tag[0] in "BIES":
-        tag = tag[2:]
-    return tag.upper()
 
 
-def read_conll(path: Path) -> list[Sentence]:
-    """Sentences of a Webbnyheter-format file; lines without a tag are skipped."""
-    if not path.is_file():
-        raise UserError(f"no such CoNLL file: {path}")
-    sentences: list[Sentence] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            fields = line.split()
-            if not fields:
-                if tokens:
-                    sentences.append(Sentence(tokens, tags))
-                    tokens, tags = [], []
-                continue
-            if len(fields) < 2:
-                continue  # the one malformed line: a token with no tag
-            tokens.append(fields[0])
-            tags.append(normalise_tag(fields[-1]))
-    if tokens:
-        sentences.append(Sentence(tokens, tags))
-    return sentences
 
 
-def split_corpus(sentences: list[Sentence]) -> tuple[list[Sentence], list[Sentence], list[Sentence]]:
-    """(train, validation, dev): dev is the last DEV_FRACTION of sentences, validation every 10th of the rest."""
-    n_dev = int(round(len(sentences) * DEV_FRACTION))
-    head, dev = sentences[: len(sentences) - n_dev], sentences[len(sentences) - n_dev :]
-    validation = [s for i, s in enumerate(head) if i % VALIDATION_EVERY == VALIDATION_EVERY - 1]
-    train = [s for i, s in enumerate(head) if i % VALIDATION_EVERY != VALIDATION_EVERY - 1]
-    return train, validation, dev
 
 
-def split_description(n_sentences: int) -> dict:
-    n_dev = int(round(n_sentences * DEV_FRACTION))
-    first_dev = n_sentences - n_dev
-    return {
-        "sentences": n_sentences,
-        "dev": f"sentences {first_dev}..{n_sentences - 1} (last {DEV_FRACTION:.0%}, contiguous)",
-        "validation": f"sentences i < {first_dev} with i % {VALIDATION_EVERY} == {VALIDATION_EVERY - 1}",
-        "train": f"the other sentences i < {first_dev}",
-        "seed": SEED,
-    }
 
 
 def io_spans(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -194,7 +136,7 @@ def train_ner(
     from spacy.tokens import DocBin
 
     from mediebild.models import ner_crf
-    from mediebild.models.eval_nlp import score_ner_pipeline
+    from mediebild.models.eval.nlp import score_ner_pipeline
 
     corpus = corpus or default_corpus()
     sentences = read_conll(corpus)

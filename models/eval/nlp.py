@@ -16,7 +16,14 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from mediebild.models.ner_train import LABELS, OUTSIDE, Sentence, read_conll, shared_data_dir, split_corpus
+from mediebild.models.corpora import shared_data_dir
+from mediebild.models.corpora.swedish import (
+    LABELS,
+    OUTSIDE,
+    Sentence,
+    read_conll,
+    split_corpus,
+)
 
 
 # --------------------------------------------------------------------------------------------- NER

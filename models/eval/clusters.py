@@ -10,15 +10,11 @@ Reads third-party data in place; never copies it.
 
 from __future__ import annotations
 
-import csv
-import os
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from mediebild.errors import UserError
 from mediebild.models.clustering import (
     MAX_TOKENS,
     ClusterDoc,
@@ -29,6 +25,8 @@ from mediebild.models.clustering import (
     tokenise,
     weighted_tokens,
 )
+from mediebild.models.corpora.crisislex import load_crisislex_event
+from mediebild.models.corpora.wikiref import load_wikiref
 from mediebild.models.dedup import DedupDoc, DedupIndex
 
 #: Scores pinned as floors in tests/models/test_eval_clusters.py; never lower them.
@@ -45,48 +43,12 @@ def article_clusterer() -> OnlineClusterer:
     return OnlineClusterer(threshold=0.1, merge_threshold=0.2)
 
 
-def shared_data_dir() -> Path:
-    """../shared/data relative to the repo root, or MEDIEBILD_SHARED_DATA."""
-    env = os.environ.get("MEDIEBILD_SHARED_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def read_text(path: Path) -> str:
-    """UTF-8, falling back to cp1252 (140 of the WikiRef files are cp1252)."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
-@dataclass(slots=True)
-class LabelledDoc:
-    id: str
-    title: str
-    text: str
-    gold: str
-    published_at: datetime | None = None
-    topic: str = ""  # WikiRef: the finer label (noise articles keep their noise topic, e.g. noise:smartphone)
 
 
-def load_wikiref(directory: Path) -> list[LabelledDoc]:
-    """The WikiRef220 articles with their gold cluster (noise articles get a singleton label each)."""
-    directory = Path(directory)
-    labels = directory / "labels.csv"
-    texts = directory / "WikiRef220"
-    if not labels.is_file() or not texts.is_dir():
-        raise UserError(f"not a WikiRef220 folder (needs labels.csv and WikiRef220/): {directory}")
-    docs = []
-    with labels.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            body = read_text(texts / row["filename"])
-            title, _, rest = body.partition("\n")
-            gold = f"noise:{row['filename']}" if row["is_noise"] == "1" else row["gold_cluster"]
-            docs.append(LabelledDoc(row["filename"], title.strip(), rest.strip(), gold, topic=row["gold_cluster"]))
-    return docs
 
 
 # -- metrics -----------------------------------------------------------------------------------------------
@@ -164,26 +126,8 @@ def evaluate_wikiref(directory: Path, clusterer: OnlineClusterer | None = None) 
     }
 
 
-def snowflake_time(tweet_id: int) -> datetime:
-    return datetime.fromtimestamp(((tweet_id >> 22) + 1288834974657) / 1000, tz=timezone.utc)
 
 
-def load_crisislex_event(directory: Path, event: str = "2013_Boston_bombings") -> list[LabelledDoc]:
-    """One CrisisLexT26 event's labelled tweets in time order; gold = Information Type."""
-    folder = Path(directory) / "CrisisLexT26" / event
-    files = sorted(folder.glob("*-tweets_labeled.csv"))
-    if not files:
-        raise UserError(f"no labelled tweets for {event} under {directory}")
-    docs = []
-    with files[0].open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader)]
-        for row in reader:
-            rec = dict(zip(header, row))
-            tid = int(rec["Tweet ID"].strip().strip('"').strip("'"))
-            docs.append(LabelledDoc(str(tid), "", rec["Tweet Text"], rec["Information Type"].strip(), snowflake_time(tid)))
-    docs.sort(key=lambda d: (d.published_at, d.id))
-    return docs
 
 
 def replay_hourly(

@@ -12,38 +12,13 @@ CSV columns: id, time (ISO 8601 with offset), lang (sv, en, ...), title, text, s
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from mediebild.errors import UserError
 from mediebild.models.clustering import ClusterDoc, OnlineClusterer, weighted_tokens
-from mediebild.models.eval_clusters import adjusted_rand, bcubed, replay_hourly
-from mediebild.timeutil import as_utc
-
-REQUIRED = ("id", "time", "lang", "title", "text", "story")
-
-
-def read_stream(path: Path | str) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"no CSV file at {path}")
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise UserError(f"{path}: missing columns {', '.join(missing)}")
-        rows = []
-        for n, rec in enumerate(reader, start=2):
-            try:
-                when = as_utc(datetime.fromisoformat(rec["time"].strip()))
-            except ValueError:
-                raise UserError(f"{path}:{n}: not an ISO time: {rec['time']!r}") from None
-            rows.append({**rec, "time": when, "lang": (rec["lang"] or "").strip() or None})
-    if not rows:
-        raise UserError(f"{path}: no rows")
-    return sorted(rows, key=lambda r: (r["time"], r["id"]))
+from mediebild.models.corpora.labelled import read_stream
+from mediebild.models.eval.clusters import adjusted_rand, bcubed, replay_hourly
 
 
 def evaluate_stream(path: Path | str, clusterer: OnlineClusterer | None = None) -> dict:

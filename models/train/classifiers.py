@@ -19,7 +19,6 @@ distilled to static token vectors) were measured and left out: see models/artifa
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Callable
@@ -33,11 +32,19 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_spli
 from sklearn.svm import LinearSVC
 
 from mediebild.errors import UserError
-from mediebild.models import evaluate as ev
-from mediebild.models.features import (LinearHead, event_columns, featurize, fit_calibration, fit_prior_power,
-                                       scores_to_proba)
+from mediebild.models import corpora
+from mediebild.models.corpora import crisislex as ev
+from mediebild.models.corpora.swedish import read_swedish_sentiment
+from mediebild.models.features import (
+    LinearHead,
+    event_columns,
+    featurize,
+    fit_calibration,
+    fit_prior_power,
+    scores_to_proba,
+)
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 C_BY_TASK = {"informativeness": 0.1, "informativeness_2class": 0.1, "info_type": 0.2, "source_type": 0.1,
              "topic": 0.1, "tone_sv": 0.3}
 RANDOM_STATE = 0
@@ -191,19 +198,6 @@ def _same_incident(t26_event: str, t6_event: str) -> bool:
     return bool(a & b - {"floods", "bombings", "explosion"})
 
 
-def read_swedish_sentiment(path: Path) -> tuple[list[str], list[str]]:
-    mapping = {"neg": "negative", "neu": "neutral", "pos": "positive"}
-    texts, labels, seen = [], [], set()
-    with path.open(encoding="utf-8", newline="") as fh:
-        for rec in csv.DictReader(fh):
-            key = ev.dedup_key(rec.get("text", ""))
-            label = mapping.get((rec.get("label") or "").strip())
-            if not key or label is None or key in seen:
-                continue
-            seen.add(key)
-            texts.append(rec["text"])
-            labels.append(label)
-    return texts, labels
 
 
 def train_tone(path: Path, log=print) -> tuple[LinearHead, dict]:
@@ -220,7 +214,7 @@ def train_tone(path: Path, log=print) -> tuple[LinearHead, dict]:
 def train_all(out_dir: Path | None = None, shared: Path | None = None, log=print) -> dict:
     """Train every head, write the artefacts, return the scores (also written to training_scores.json)."""
     out_dir = Path(out_dir) if out_dir else ARTIFACTS
-    shared = Path(shared) if shared else ev.shared_data_dir()
+    shared = Path(shared) if shared else corpora.shared_data_dir()
     t26_dir, t6_dir = shared / "crisislex" / "CrisisLexT26", shared / "crisislex" / "CrisisLexT6"
     sentiment = shared / "swedish" / "sentiment-emoji" / "swe-sentiment-dataset.csv"
     for need in (t26_dir, t6_dir, sentiment):
