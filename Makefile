@@ -32,6 +32,7 @@ demo: $(VENV)/.installed
 	$(BIN)/mediebild demo --out $(OUT)
 
 test: $(VENV)/.installed-test
+	$(BIN)/mypy -p mediebild
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed

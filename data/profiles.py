@@ -5,14 +5,16 @@ Data layer: imports the core (mediebild.profile) and nothing above it.
 
 from __future__ import annotations
 
+import duckdb
+
 from mediebild.profile import Profile, to_toml
 from mediebild.timeutil import utcnow
 
 
-def save_profile(con, profile: Profile) -> int:
+def save_profile(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
     """Store the profile as the newest (active) row of `profiles`; returns its id."""
     row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM profiles").fetchone()
-    new_id = int(row[0])
+    new_id = int(row[0]) if row else 1
     con.execute(
         "INSERT INTO profiles (id, name, body, set_at) VALUES (?, ?, ?, ?)",
         [new_id, profile.name, profile.body or to_toml(profile), utcnow().replace(tzinfo=None)],
@@ -20,12 +22,10 @@ def save_profile(con, profile: Profile) -> int:
     return new_id
 
 
-def load_active_profile(con) -> Profile | None:
+def load_active_profile(con: duckdb.DuckDBPyConnection) -> Profile | None:
     """The newest stored profile, or None when none is set (or the table does not exist yet)."""
-    import duckdb
-
     try:
         row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
     except duckdb.CatalogException:  # a database from before migration 0002
         return None
-    return None if row is None else Profile.from_text(row[0])
+    return None if row is None else Profile.from_text(str(row[0]))
