@@ -18,11 +18,10 @@ from mediebild.models.corpora.crisislex import (
     INFO_TYPES,
     INFORMATIVENESS,
     TOPIC,
-    read_csv_rows,
     read_t6,
     read_t26,
 )
-from mediebild.models.corpora.labelled import read_relevance_csv
+from mediebild.models.corpora.labelled import read_info_type_rows, read_relevance_csv
 
 
 def scores(task: str, y_true: list[str], y_pred: list[str], labels: list[str] | None = None) -> dict:
@@ -80,7 +79,7 @@ def eval_info_type(events_dir: Path | str, model=None) -> dict:
 
 def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
     """Information type on a CSV with columns text,label (label: a key such as caution_and_advice, or its
-    CrisisLexT26 name); the texts are read as the pipeline reads them (language detected, Swedish glossed)."""
+    CrisisLexT26 name), or on an incident set's relevant rows; the texts are read as the pipeline reads them (language detected, Swedish glossed)."""
     from mediebild.models import categories
     from mediebild.models.language import detect_languages
     from mediebild.models.nlp import lemmatise
@@ -89,16 +88,12 @@ def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
     if not path.is_file():
         raise UserError(f"no CSV file at {path}")
     known = set(INFO_TYPES.values())
-    records = read_csv_rows(path)
-    if records and not {"text", "label"} <= set(records[0]):
-        raise UserError(f"{path}: needs the columns text,label")
     texts, y_true = [], []
-    for n, rec in enumerate(records, start=2):
-        label = (rec["label"] or "").strip()
+    for n, (text, label) in enumerate(read_info_type_rows(path), start=2):
         label = INFO_TYPES.get(label, label)
         if label not in known:
             raise UserError(f"{path}:{n}: unknown information type {label!r}; use one of {', '.join(sorted(known))}")
-        texts.append(rec["text"] or "")
+        texts.append(text)
         y_true.append(label)
     if not texts:
         raise UserError(f"{path}: no rows")

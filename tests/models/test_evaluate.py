@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from mediebild.errors import UserError
 from mediebild.models.corpora.crisislex import dedup_key, read_t6, read_t26
 from mediebild.models.corpora.labelled import read_relevance_csv
 from mediebild.models.eval.classifiers import scores
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 T26_HEADER = "Tweet ID, Tweet Text, Information Source, Information Type, Informativeness\n"
 T26_ROWS = [
@@ -126,3 +129,15 @@ def test_eval_missing_folder_exits_2(tmp_path, capsys):
 
     assert main(["eval", "topic", "--events", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_an_incident_set_serves_relevance_and_info_type():
+    from mediebild.models.corpora.labelled import read_info_type_rows, read_stream
+
+    path = FIXTURES / "sets" / "tiny_incident.csv"
+    texts, labels, langs = read_relevance_csv(path)
+    assert labels == [1, 1, 1, 0] and texts[0] == "Vattnet ska kokas\nKoka vattnet innan du dricker det."
+    assert langs[1] == "en"
+    assert [label for _, label in read_info_type_rows(path)] == [
+        "caution_and_advice", "caution_and_advice", "infrastructure_and_utilities"]
+    assert [r["story"] for r in read_stream(path)] == ["notice", "notice", "shops", "noise-t4"]
