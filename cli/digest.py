@@ -33,7 +33,7 @@ def _choices(option: str, raw: str | None, allowed_keys: Callable[[], tuple[str,
 
     allowed = allowed_keys()
 
-    names = {}
+    names: dict[str, str] = {}
     for key in allowed:
         names[key] = key
         for lang in texts.LANGS:
@@ -43,10 +43,10 @@ def _choices(option: str, raw: str | None, allowed_keys: Callable[[], tuple[str,
     for part in (p.strip() for p in raw.split(",")):
         if not part:
             continue
-        key = names.get(part.casefold()) or names.get(part.casefold().replace(" ", "_").replace("-", "_"))
-        if key is None:
+        found = names.get(part.casefold()) or names.get(part.casefold().replace(" ", "_").replace("-", "_"))
+        if found is None:
             raise UserError(f"{option}: unknown value {part!r}; use one of {', '.join(allowed)}")
-        chosen.append(key)
+        chosen.append(found)
     return tuple(dict.fromkeys(chosen))
 
 

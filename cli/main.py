@@ -81,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         # usage errors (bad option, missing argument) arrive here in non-standalone mode; typer may
         # carry its own copy of click, so recognise them by shape rather than by class
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            return exc.exit_code
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            return exit_code
         raise
     return 0
 

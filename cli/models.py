@@ -123,7 +123,11 @@ def eval_info_type(
 
     if (events is None) == (items is None):
         raise UserError("give either --events DIR or --items FILE.csv")
-    result = run(events) if events is not None else eval_info_type_csv(items)
+    if events is not None:
+        result = run(events)
+    else:
+        assert items is not None  # checked above: exactly one of the two
+        result = eval_info_type_csv(items)
     emit_json(result) if json_out else _table(result, "information type")
 
 

@@ -16,6 +16,8 @@ Run it by hand: `python -m mediebild.demo.server --at 10:30 --port 8765`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import argparse
 import hashlib
 import sys
@@ -84,6 +86,7 @@ class ReplayServer:
         if self._httpd is None:
             raise RuntimeError("the replay server is not running (use it as a context manager or call start())")
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}"
 
     def url(self, feed_id: str) -> str:
@@ -160,7 +163,7 @@ class _QuietServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)

@@ -239,7 +239,7 @@ class DedupIndex:
             return None, 0.0
         rep = self._prefix.get(_prefix_key(words))
         other = self._signatures.get(rep) if rep is not None else None
-        if other is None:
+        if rep is None or other is None:
             return None, 0.0
         jaccard = float(np.count_nonzero(other == minhash.hashvalues)) / self.num_perm
         size_a = len(shingles(" ".join(words)))

@@ -74,7 +74,7 @@ def term_spikes(
 
     Without history every term is "new", so term alerts wait until there is a baseline to compare with.
     """
-    hourly_docs = [list(docs) for docs in hourly_docs]
-    if sum(len(docs) for docs in hourly_docs[:-1]) < min_baseline_docs:
+    hours = [list(docs) for docs in hourly_docs]
+    if sum(len(docs) for docs in hours[:-1]) < min_baseline_docs:
         return []
-    return spikes(term_series(hourly_docs), rule)[:limit]
+    return spikes(term_series(hours), rule)[:limit]

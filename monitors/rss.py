@@ -75,8 +75,8 @@ def _feedparser_entries(body: bytes, fetched: FetchResult) -> tuple[dict[str, An
     feed = parsed.get("feed", {}) or {}
     entries_in = parsed.get("entries", []) or []
     if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        message = f"{type(exc).__name__}: {str(exc)[:300]}" if exc else "not well-formed"
+        bozo = parsed.get("bozo_exception")
+        message = f"{type(bozo).__name__}: {str(bozo)[:300]}" if bozo else "not well-formed"
         problems.append(Problem("malformed_xml", f"feed is not well-formed ({message}); read what could be read", "warning"))
     if not parsed.get("version") and not entries_in:
         looks_html = b"<html" in body[:2048].lower() or b"<!doctype html" in body[:2048].lower()

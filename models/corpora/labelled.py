@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 from mediebild.errors import UserError
@@ -21,7 +22,7 @@ INCIDENT_COLUMNS = (*STREAM_COLUMNS, "kind", "source", "relevant", "info_type", 
 NOT_RELEVANT = "not_relevant"
 
 
-def is_incident_set(fieldnames: list[str] | None) -> bool:
+def is_incident_set(fieldnames: Sequence[str] | None) -> bool:
     """Whether a CSV has the incident-set columns (rather than a plain text,label set)."""
     return set(INCIDENT_COLUMNS) <= {f.strip() for f in fieldnames or []}
 

@@ -9,6 +9,7 @@ its labels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn.metrics import f1_score, precision_recall_fscore_support
@@ -24,9 +25,9 @@ from mediebild.models.corpora.crisislex import (
 from mediebild.models.corpora.labelled import read_info_type_rows, read_relevance_csv
 
 
-def scores(task: str, y_true: list[str], y_pred: list[str], labels: list[str] | None = None) -> dict:
+def scores(task: str, y_true: Sequence[str | None], y_pred: Sequence[str | None], labels: list[str] | None = None) -> dict:
     """The eval contract: task, n, weighted_f1, macro_f1, accuracy, per_class."""
-    labels = labels or sorted(set(y_true) | set(y_pred))
+    labels = labels or sorted({str(y) for y in (*y_true, *y_pred) if y is not None})
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = [lab for lab in labels if lab in set(y_true)]
     return {

@@ -174,11 +174,12 @@ def evaluate_crisislex(
     clusterer: OnlineClusterer | None = None,
 ) -> dict:
     """Replay the first `day` of an event hour by hour through dedup and clustering."""
-    docs = load_crisislex_event(directory, event)
-    start = docs[0].published_at
-    docs = [d for d in docs if d.published_at < start + day]
+    timed = [(d, d.published_at) for d in load_crisislex_event(directory, event) if d.published_at is not None]
+    start = timed[0][1]
+    timed = [(d, when) for d, when in timed if when < start + day]
+    docs = [d for d, _ in timed]
     pred, copy_of, n_hours = replay_hourly(
-        [(d.id, d.text, d.published_at, "") for d in docs],
+        [(d.id, d.text, when, "") for d, when in timed],
         lambda item_id, text, when: ClusterDoc(item_id, tokenise(text)[:MAX_TOKENS], when),
         clusterer or OnlineClusterer(),
     )

@@ -97,7 +97,7 @@ _NOISE = re.compile(r"https?://\S+|@\w+|#\w+|\bRT\b")
 def stopword_vote(text: str) -> tuple[str | None, int, int]:
     """(language, its stop-word hits, runner-up hits) by a plain stop-word count."""
     words = _WORD.findall(_NOISE.sub(" ", text.lower()))
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for lang, stops in _STOPWORDS.items():
         stopset = set(stops)
         counts[lang] = sum(1 for w in words if w in stopset)
