@@ -5,7 +5,8 @@ User-Agent that says who is asking, conditional GET (ETag, Last-Modified) plus a
 servers whose ETag lies, connect/read timeouts and an overall deadline (a server that trickles one
 byte a second cannot hold a worker), a cap on the decoded size (a gzip bomb stops at the cap),
 bounded redirects, and http(s) only. Failures become SourceError: transient ones (timeouts, 5xx, 429,
-connection errors) are worth retrying, permanent ones (4xx, too large, redirect loops) are not.
+connection errors) are worth retrying, permanent ones (4xx, too large, redirect loops) are not. An
+HTTP error carries the server's Retry-After header, if any, as `retry_after` (a string or None).
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def fetch_url(
                     if retry_after:
                         detail += f" (Retry-After: {retry_after[:40]})"
                     error = TransientSourceError if status in TRANSIENT_STATUS or status >= 500 else PermanentSourceError
-                    raise error(detail, code=f"http_{status}", status=status)
+                    failure = error(detail, code=f"http_{status}", status=status)
+                    failure.retry_after = retry_after  # for monitors that keep a rate budget (official.py)
+                    raise failure
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > limits.max_bytes and not response.headers.get("Content-Encoding"):
                     raise PermanentSourceError(
