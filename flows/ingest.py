@@ -113,7 +113,8 @@ def store_outcome(store, outcome: SourceOutcome, *, run_id: str | None = None) -
     """Write one source's outcome atomically; return a summary row."""
     fetched, parsed = outcome.fetched, outcome.parsed
     items = parsed.items if parsed else []
-    cursor = fetched.cursor if fetched is not None else None
+    # what the parse kept (seen ids of API sources) wins over what the fetch knew (ETag, pacing)
+    cursor = parsed.cursor if parsed is not None else fetched.cursor if fetched is not None else None
     _, counts = store.record_fetch(
         source_id=outcome.source_id,
         run_id=run_id,

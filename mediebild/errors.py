@@ -33,6 +33,7 @@ class SourceError(MediebildError):
 
     transient = False
     code = "source_error"
+    retry_after: str | None = None  # the server's Retry-After, for monitors that keep a rate budget
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
         super().__init__(message)

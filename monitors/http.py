@@ -97,7 +97,7 @@ def fetch_url(
                         detail += f" (Retry-After: {retry_after[:40]})"
                     error = TransientSourceError if status in TRANSIENT_STATUS or status >= 500 else PermanentSourceError
                     failure = error(detail, code=f"http_{status}", status=status)
-                    failure.retry_after = retry_after  # for monitors that keep a rate budget (official.py)
+                    failure.retry_after = retry_after
                     raise failure
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > limits.max_bytes and not response.headers.get("Content-Encoding"):

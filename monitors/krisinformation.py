@@ -39,8 +39,25 @@ from mediebild.items import Item, canonical_url, normalise_text, strip_html, tru
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.official import (
-    Call, Pace, area_record, as_list, configured_contact, count_problem, counted_problems, endpoint, fetch_paced,
-    lower_keys, number, parse_official, parse_time, point, query_params, record_list, text, user_agent, with_params,
+    Call,
+    Pace,
+    area_record,
+    as_list,
+    configured_contact,
+    count_problem,
+    counted_problems,
+    endpoint,
+    fetch_paced,
+    lower_keys,
+    number,
+    parse_official,
+    parse_time,
+    point,
+    query_params,
+    record_list,
+    text,
+    user_agent,
+    with_params,
 )
 from mediebild.timeutil import utcnow
 
@@ -115,7 +132,8 @@ def read_items(doc: Any, *, feed: str, source: SourceConfig, now: datetime) -> t
     if problem:
         return [], [problem]
     counts: dict[str, int] = {}
-    site = source.options.get("site_url") if isinstance(source.options.get("site_url"), str) else SITE
+    site_url = source.options.get("site_url")
+    site = site_url if isinstance(site_url, str) else SITE
     keep_tests = bool(source.options.get("include_test"))
     language = str(source.options.get("language") or "sv")[:2].lower()
     items = []

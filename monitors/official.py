@@ -353,7 +353,7 @@ def parse_official(fetched: FetchResult, read: PageReader, *, default_key: str) 
     if fetched.deferred:
         return ParseResult(cursor=dict(fetched.cursor))
     problems = list(fetched.problems)
-    seen_before = fetched.cursor.get("seen") if isinstance(fetched.cursor.get("seen"), dict) else {}
+    seen_before: dict[str, Any] = fetched.cursor["seen"] if isinstance(fetched.cursor.get("seen"), dict) else {}
     seen = {k: v for k, v in seen_before.items() if isinstance(v, dict)}
     items: list[Item] = []
     pages = fetched.pages if fetched.pages else [fetched]
@@ -390,12 +390,18 @@ def counted_problems(counts: dict[str, int], messages: dict[str, str]) -> list[P
     return [Problem(code, f"{n} {messages.get(code, code)}", "warning") for code, n in sorted(counts.items())]
 
 
-def record_list(doc: Any, key: str | None = None) -> tuple[list[Any] | None, Problem | None]:
-    """The list of records of a document: the document itself, or its member `key`."""
+def list_of(record: dict[str, Any], key: str) -> list[Any]:
+    """record[key] when it is a list, else [] (API answers are not trusted to have the documented shape)."""
+    value = record.get(key)
+    return value if isinstance(value, list) else []
+
+
+def record_list(doc: Any, key: str | None = None) -> tuple[list[Any], Problem | None]:
+    """The list of records of a document: the document itself, or its member `key` ([] and a problem if not)."""
     if key is not None and isinstance(doc, dict):
         doc = lower_keys(doc).get(key.lower())
     if isinstance(doc, list):
         return doc, None
     where = f"a list under '{key}'" if key else "a JSON list"
-    return None, Problem("unexpected_shape", f"expected {where}, got {type(doc).__name__}")
+    return [], Problem("unexpected_shape", f"expected {where}, got {type(doc).__name__}")
 

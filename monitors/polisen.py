@@ -41,9 +41,27 @@ from mediebild.items import Item, canonical_url, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.official import (
-    Call, Pace, area_record, as_list, configured_contact, count_problem, counted_problems, county_or_municipality,
-    endpoint, fetch_paced, iso, lower_keys, number, parse_official, parse_time, point, query_params, record_list,
-    text, user_agent, with_params,
+    Call,
+    Pace,
+    area_record,
+    as_list,
+    configured_contact,
+    count_problem,
+    counted_problems,
+    county_or_municipality,
+    endpoint,
+    fetch_paced,
+    iso,
+    lower_keys,
+    number,
+    parse_official,
+    parse_time,
+    point,
+    query_params,
+    record_list,
+    text,
+    user_agent,
+    with_params,
 )
 from mediebild.timeutil import STOCKHOLM, as_utc, utcnow
 

@@ -33,8 +33,26 @@ from mediebild.items import Item, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.official import (
-    Call, Pace, area_record, as_list, centroid, configured_contact, count_problem, counted_problems, endpoint,
-    fetch_paced, lower_keys, number, parse_official, parse_time, point, query_params, record_list, text, user_agent,
+    Call,
+    Pace,
+    area_record,
+    as_list,
+    centroid,
+    configured_contact,
+    count_problem,
+    counted_problems,
+    endpoint,
+    fetch_paced,
+    list_of,
+    lower_keys,
+    number,
+    parse_official,
+    parse_time,
+    point,
+    query_params,
+    record_list,
+    text,
+    user_agent,
     with_params,
 )
 from mediebild.timeutil import utcnow
@@ -93,7 +111,7 @@ def _wanted_area(area: dict[str, Any], wanted: set[str]) -> bool:
     if not wanted:
         return True
     keys = {_lang(area.get("areaname"), "sv").casefold(), _lang(area.get("areaname"), "en").casefold()}
-    for affected in area.get("affectedareas") if isinstance(area.get("affectedareas"), list) else []:
+    for affected in list_of(area, "affectedareas"):
         a = lower_keys(affected)
         keys |= {text(a.get("id")).casefold(), text(a.get("sv")).casefold(), text(a.get("en")).casefold()}
     return bool(wanted & (keys - {""}))
@@ -115,7 +133,7 @@ def read_warnings(doc: Any, *, source: SourceConfig, now: datetime) -> tuple[lis
         if not warning or not warning_id:
             count_problem(counts, "bad_record" if not warning else "missing_id")
             continue
-        areas = warning.get("warningareas") if isinstance(warning.get("warningareas"), list) else []
+        areas = list_of(warning, "warningareas")
         for raw_area in areas:
             area = lower_keys(raw_area)
             if not area:
@@ -138,7 +156,7 @@ def _item(warning: dict[str, Any], warning_id: str, area: dict[str, Any], *, sou
     event_name = _lang(warning.get("event"), language)
     what = _lang(area.get("eventdescription"), language) or event_name
     where = _lang(area.get("areaname"), language)
-    affected = [lower_keys(a) for a in area.get("affectedareas")] if isinstance(area.get("affectedareas"), list) else []
+    affected = [lower_keys(a) for a in list_of(area, "affectedareas")]
     affected_names = [_lang(a, language) for a in affected]
     place = where or ", ".join(n for n in affected_names if n)
     if level_code == "MESSAGE" or not level_name:
@@ -147,7 +165,7 @@ def _item(warning: dict[str, Any], warning_id: str, area: dict[str, Any], *, sou
         head = f"{level_name} {'varning' if sv else 'warning'}"
     title = f"{head}: {what}" + (f", {place}" if place else "")
     lines = []
-    for description in area.get("descriptions") if isinstance(area.get("descriptions"), list) else []:
+    for description in list_of(area, "descriptions"):
         d = lower_keys(description)
         heading, body = _lang(d.get("title"), language), _lang(d.get("text"), language)
         if body:

@@ -40,8 +40,26 @@ from mediebild.items import Item, canonical_url, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.official import (
-    Call, Pace, area_record, as_list, centroid, configured_contact, count_problem, counted_problems, endpoint,
-    fetch_paced, lower_keys, number, parse_official, parse_time, point, query_params, record_list, text, user_agent,
+    Call,
+    Pace,
+    area_record,
+    as_list,
+    centroid,
+    configured_contact,
+    count_problem,
+    counted_problems,
+    endpoint,
+    fetch_paced,
+    list_of,
+    lower_keys,
+    number,
+    parse_official,
+    parse_time,
+    point,
+    query_params,
+    record_list,
+    text,
+    user_agent,
     with_params,
 )
 from mediebild.timeutil import utcnow
@@ -112,10 +130,10 @@ def read_alerts(doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[
         if not text(alert.get("identifier")).strip():
             count_problem(counts, "missing_id")
             continue
-        infos = [lower_keys(i) for i in alert.get("info")] if isinstance(alert.get("info"), list) else []
+        infos = [lower_keys(i) for i in list_of(alert, "info")]
         infos = [i for i in infos if i]
         info = next((i for i in infos if text(i.get("language")).lower().startswith(language)), infos[0] if infos else {})
-        areas = [lower_keys(a) for a in info.get("area")] if isinstance(info.get("area"), list) else []
+        areas = [lower_keys(a) for a in list_of(info, "area")]
         if wanted and not _in_counties([a for a in areas if a], wanted):
             continue
         items.append(_item(alert, info, [a for a in areas if a], source=source, language=language, now=now, counts=counts))
@@ -124,7 +142,7 @@ def read_alerts(doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[
 
 def _codes(area: dict[str, Any]) -> list[str]:
     codes = []
-    for code in area.get("geocode") if isinstance(area.get("geocode"), list) else []:
+    for code in list_of(area, "geocode"):
         value = text(lower_keys(code).get("value")).strip()
         if value:
             codes.append(value)
