@@ -7,7 +7,15 @@ from mediebild.monitors.base import MONITOR_KINDS, Monitor
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 
 # Monitors that exist today; the other kinds of MONITOR_KINDS come with later issues.
-AVAILABLE = ("rss",)
+AVAILABLE = ("rss", "x", "mastodon", "bluesky", "reddit")
+
+# The social monitors (issue 11): kind -> (module, class), imported on first use.
+_SOCIAL = {
+    "x": ("mediebild.monitors.x", "XMonitor"),
+    "mastodon": ("mediebild.monitors.mastodon", "MastodonMonitor"),
+    "bluesky": ("mediebild.monitors.bluesky", "BlueskyMonitor"),
+    "reddit": ("mediebild.monitors.reddit", "RedditMonitor"),
+}
 
 
 def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS) -> Monitor:
@@ -16,6 +24,11 @@ def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS) -> Monitor:
         from mediebild.monitors.rss import RssMonitor
 
         return RssMonitor(limits)
+    if kind in _SOCIAL:
+        import importlib
+
+        module, name = _SOCIAL[kind]
+        return getattr(importlib.import_module(module), name)(limits)
     if kind in MONITOR_KINDS:
         raise ConfigError(f"the {kind} monitor is not available yet (available: {', '.join(AVAILABLE)})")
     raise ConfigError(f"unknown source kind {kind!r} (one of: {', '.join(MONITOR_KINDS)})")
