@@ -35,6 +35,7 @@ platform-only details. Item.author holds the handle.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -65,20 +66,44 @@ def secret(name: str) -> str | None:
     return value or None
 
 
+_KNOWN: set[str] = set()  # every secret value a monitor has used in this process, for the log filter
+
+
 class Secrets:
     """The secret values in play during one fetch; `scrub` removes them from any text or bytes."""
 
     def __init__(self, *values: str | None):
-        self.values = sorted({v for v in values if v and len(v) >= 4}, key=len, reverse=True)
+        self.values: list[str] = []
+        self.add(*values)
 
     def add(self, *values: str | None) -> None:
-        self.values = sorted(set(self.values) | {v for v in values if v and len(v) >= 4}, key=len, reverse=True)
+        new = {v for v in values if v and len(v) >= 4}
+        _KNOWN.update(new)
+        self.values = sorted(set(self.values) | new, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         for value in self.values:
             if value in text:
                 text = text.replace(value, REDACTED)
         return text
+
+
+class _ScrubLog(logging.Filter):
+    """httpcore logs response headers at DEBUG: a server that echoes a credential back would put it in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _KNOWN:
+            message = record.getMessage()
+            scrubbed = message
+            for value in sorted(_KNOWN, key=len, reverse=True):
+                scrubbed = scrubbed.replace(value, REDACTED)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+        return True
+
+
+for _name in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks"):
+    logging.getLogger(_name).addFilter(_ScrubLog())
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
