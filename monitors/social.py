@@ -20,9 +20,9 @@ and the cursor stays where it was.
 `next_call_at` (ISO-8601 UTC; no call is made before it), `ratelimit` ({limit, remaining, reset_at}
 as last seen), `pending` (where an interrupted paging resumes). Never a secret.
 
-**Secrets** are read from the environment only (`secret()`), and every answer body, URL and message
-goes through `Secrets.scrub` before it leaves fetch, so a server that echoes a token back cannot put
-it into an item, a problem row, an exception or the cursor.
+**Secrets** come from the environment only (`secret()`); every answer body, URL, message and cursor
+goes through `Secrets.scrub` before it leaves fetch (and httpx/httpcore log records through a filter),
+so a server that echoes a credential back cannot put it into an item, a problem, a log or the cursor.
 
 **raw["social"]** (built by `social_raw`), the platform-independent record of a post:
 platform, post_id (the platform's own id), author_handle, author_name, author_id, engagement
@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -62,19 +63,25 @@ MAX_TEXT_CHARS = 20_000
 
 def secret(name: str) -> str | None:
     """A secret from the environment (MEDIEBILD_*), None when unset or blank."""
-    value = os.environ.get(name, "").strip()
-    return value or None
+    return os.environ.get(name, "").strip() or None
 
 
 _KNOWN: set[str] = set()  # every secret value a monitor has used in this process, for the log filter
+_SECRET_NAME = re.compile(r"^MEDIEBILD_\w*(TOKEN|SECRET|PASSWORD|KEY|CLIENT_ID)$")
+
+
+def environment_secrets() -> set[str]:
+    """The values of every MEDIEBILD_*TOKEN/SECRET/PASSWORD/KEY/CLIENT_ID variable: scrubbed wherever they turn up."""
+    return {v.strip() for k, v in os.environ.items() if _SECRET_NAME.match(k) and len(v.strip()) >= 4}
 
 
 class Secrets:
-    """The secret values in play during one fetch; `scrub` removes them from any text or bytes."""
+    """The secret values in play during one fetch; `scrub` removes them, and every other credential of the
+    environment or one a monitor has used in this process, from any text."""
 
     def __init__(self, *values: str | None):
         self.values: list[str] = []
-        self.add(*values)
+        self.add(*values, *environment_secrets())
 
     def add(self, *values: str | None) -> None:
         new = {v for v in values if v and len(v) >= 4}
@@ -82,7 +89,7 @@ class Secrets:
         self.values = sorted(set(self.values) | new, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
-        for value in self.values:
+        for value in sorted(set(self.values) | _KNOWN, key=len, reverse=True):
             if value in text:
                 text = text.replace(value, REDACTED)
         return text
@@ -229,9 +236,7 @@ def deferred_until(cursor: dict[str, Any], now: datetime) -> datetime | None:
 
 
 def defer(cursor: dict[str, Any], until: datetime) -> dict[str, Any]:
-    cursor = dict(cursor)
-    cursor["next_call_at"] = iso(until)
-    return cursor
+    return {**cursor, "next_call_at": iso(until)}
 
 
 def ratelimit_state(limit: Any, remaining: Any, reset_at: datetime | None) -> dict[str, Any]:
@@ -306,9 +311,7 @@ def unpack(body: bytes | None) -> tuple[list[dict[str, Any]], list[Problem]]:
 
 def clean(value: Any, limit: int = MAX_TEXT_CHARS) -> str:
     """A string from an API field as safe text: non-strings become "", lone surrogates "?", NULs dropped."""
-    if not isinstance(value, str):
-        return ""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:limit]
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def title_from(text: str) -> str:
@@ -325,9 +328,7 @@ def count(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value == value:
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
 
 
 def social_raw(
