@@ -132,6 +132,9 @@ class BlueskyMonitor:
                 if page.status != 200:
                     problems.append(_refused(page, secrets))
                     stop = "interrupted"
+                    if page.status == 400:  # a stale paging cursor must not block the source
+                        cursor.pop("pending", None)
+                        page_cursor = None
                     break
                 pages.append(page)
                 data = page.json()

@@ -110,8 +110,9 @@ class XMonitor:
                 reset = parse_time(number(page.header("x-rate-limit-reset")))
                 if page.header("x-rate-limit-limit") or remaining is not None:
                     cursor["ratelimit"] = ratelimit_state(page.header("x-rate-limit-limit"), remaining, reset)
-                if page.status != 200:
-                    cursor, stop = self._refused(page, cursor, problems, secrets, now, remaining, reset), "interrupted"
+                if page.status != 200:  # a refusal other than a 429 leaves the cursor to _refused
+                    cursor = self._refused(page, cursor, problems, secrets, now, remaining, reset)
+                    stop = "interrupted" if page.status == 429 else "refused"
                     break
                 pages.append(page)
                 data = page.json()
@@ -137,7 +138,7 @@ class XMonitor:
         if stop == "interrupted":
             if token_next and newest:  # resume the paging where it stopped; since_id moves when it completes
                 cursor["pending"] = {"next_token": token_next, "newest_id": str(newest)}
-        else:
+        elif stop in ("complete", "budget"):
             if stop == "budget":
                 problems.append(Problem("budget_truncated", f"X: more posts than this pass's budget ({max_pages} pages"
                                         f"{', monthly cap ' + str(cap) if cap else ''}); older ones were skipped "
@@ -181,8 +182,11 @@ class XMonitor:
             message, code = f"X forbade the search (403: {detail})", "auth"
         else:
             message, code = f"X rejected the search ({page.status}: {detail})", f"http_{page.status}"
+            if page.status == 400 and cursor.get("pending"):  # a stale next_token must not block the source
+                cursor = {k: v for k, v in cursor.items() if k != "pending"}
+                message += "; the interrupted paging was dropped"
             if page.status == 400 and "since_id" in detail and cursor.get("since_id"):
-                cursor = {k: v for k, v in cursor.items() if k not in ("since_id", "pending")}
+                cursor = {k: v for k, v in cursor.items() if k != "since_id"}
                 message += "; the since_id cursor was dropped, the next pass starts afresh"
         problems.append(Problem(code, message))
         return cursor

@@ -272,3 +272,15 @@ def test_the_token_never_leaves_the_monitor(httpserver, api, now, leak_check):
         leak_check.add(exc)
     leak_check.add(collect(src, {}, now))
     leak_check.assert_clean(TOKEN)
+
+
+def test_a_stale_next_token_is_dropped_not_retried_forever(httpserver, now):
+    httpserver.expect_request(PATH).respond_with_data(
+        json.dumps({"title": "Invalid Request", "detail": "The `next_token` query parameter value is invalid"}), status=400)
+    monitor, src = XMonitor(), source(httpserver)
+    cursor = {"since_id": "7", "pending": {"next_token": "stale", "newest_id": "9"}}
+    parsed = monitor.parse(src, monitor.fetch(src, cursor, now=now), now=now)
+    assert httpserver.log[0][0].args["next_token"] == "stale"
+    (problem,) = parsed.problems
+    assert problem.code == "http_400" and "interrupted paging was dropped" in problem.message
+    assert parsed.cursor["since_id"] == "7" and "pending" not in parsed.cursor
