@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+
 from mediebild.errors import ConfigError
 from mediebild.monitors.base import MONITOR_KINDS, Monitor
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 
-# Monitors that exist today; the other kinds of MONITOR_KINDS come with later issues.
-AVAILABLE = ("rss", "polisen", "krisinformation", "smhi", "vma")
+# Every kind of MONITOR_KINDS has its monitor.
+AVAILABLE = ("rss", "x", "mastodon", "bluesky", "reddit", "polisen", "krisinformation", "smhi", "vma")
+
+# kind -> (module, class), imported on first use so a pass loads only the monitors it needs.
+_MONITORS = {
+    "rss": ("mediebild.monitors.rss", "RssMonitor"),
+    "x": ("mediebild.monitors.x", "XMonitor"),
+    "mastodon": ("mediebild.monitors.mastodon", "MastodonMonitor"),
+    "bluesky": ("mediebild.monitors.bluesky", "BlueskyMonitor"),
+    "reddit": ("mediebild.monitors.reddit", "RedditMonitor"),
+    "polisen": ("mediebild.monitors.polisen", "PolisenMonitor"),
+    "krisinformation": ("mediebild.monitors.krisinformation", "KrisinformationMonitor"),
+    "smhi": ("mediebild.monitors.smhi", "SmhiMonitor"),
+    "vma": ("mediebild.monitors.vma", "VmaMonitor"),
+}
 
 
 def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS) -> Monitor:
     """The monitor for a source kind (rss, x, mastodon, ...)."""
-    if kind == "rss":
-        from mediebild.monitors.rss import RssMonitor
-
-        return RssMonitor(limits)
-    if kind == "polisen":
-        from mediebild.monitors.polisen import PolisenMonitor
-
-        return PolisenMonitor(limits)
-    if kind == "krisinformation":
-        from mediebild.monitors.krisinformation import KrisinformationMonitor
-
-        return KrisinformationMonitor(limits)
-    if kind == "smhi":
-        from mediebild.monitors.smhi import SmhiMonitor
-
-        return SmhiMonitor(limits)
-    if kind == "vma":
-        from mediebild.monitors.vma import VmaMonitor
-
-        return VmaMonitor(limits)
-    if kind in MONITOR_KINDS:
-        raise ConfigError(f"the {kind} monitor is not available yet (available: {', '.join(AVAILABLE)})")
+    if kind in _MONITORS:
+        module, name = _MONITORS[kind]
+        monitor: Monitor = getattr(importlib.import_module(module), name)(limits)
+        return monitor
     raise ConfigError(f"unknown source kind {kind!r} (one of: {', '.join(MONITOR_KINDS)})")

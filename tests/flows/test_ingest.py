@@ -84,7 +84,7 @@ def test_updated_article_bumps_version(store, httpserver):
 
 
 def test_collect_never_raises_on_unknown_monitor():
-    outcome = collect(SourceConfig(id="x", monitor="bluesky", url="https://bsky.app", name="x"), {}, NOW)
+    outcome = collect(SourceConfig(id="x", monitor="myspace", url="https://myspace.example", name="x"), {}, NOW)
     assert not outcome.ok and outcome.problems[0].code == "config"
 
 
