@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 from urllib.parse import urlsplit
 
 import typer
@@ -13,8 +14,9 @@ from mediebild.cli.common import DbOption, JsonOption, console, emit_json, open_
 from mediebild.errors import UserError
 from mediebild.items import KINDS
 from mediebild.data.store import SourceChange
-from mediebild.monitors.base import MONITOR_KINDS
-from mediebild.sources import SourceConfig, slugify, suggested_id, suggested_name
+from mediebild.monitors import default_url
+from mediebild.monitors.base import DEFAULT_ITEM_KIND, MONITOR_KINDS
+from mediebild.sources import MANNER_OPTIONS, SourceConfig, slugify, suggested_id, suggested_name
 from mediebild.timeutil import fmt_local
 
 sources_app = typer.Typer(
@@ -23,24 +25,54 @@ sources_app = typer.Typer(
 )
 
 
-def make_source(url: str, *, kind: str = "rss", name: str | None = None, item_kind: str | None = None,
-                source_id: str | None = None, query: str | None = None) -> SourceConfig:
-    """A validated SourceConfig from what a user typed; id and name from the URL when not given."""
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """--option key=value pairs; a value with ';' becomes a list ("Stockholms län;Uppsala län")."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            raise UserError(f"--option {pair!r}: write key=value, for example --option locations='Stockholms län'")
+        parts = [v.strip() for v in value.split(";") if v.strip()]
+        options[key] = parts if len(parts) > 1 else (parts[0] if parts else "")
+    return options
+
+
+def api_source_name(kind: str, query: str | None, options: dict[str, Any]) -> str:
+    """A readable name for an API source: its kind, query and filters ('polisen Stockholms län')."""
+    filters = [";".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in sorted(options.items())
+               if k not in MANNER_OPTIONS and v not in (None, "", []) and "://" not in str(v)]
+    return " ".join([KIND_LABELS.get(kind, kind), *([" ".join(query.split())] if query else []), *filters])
+
+
+KIND_LABELS = {"polisen": "Polisen", "krisinformation": "Krisinformation", "smhi": "SMHI", "vma": "VMA", "x": "X",
+               "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit"}
+
+
+def make_source(url: str | None, *, kind: str = "rss", name: str | None = None, item_kind: str | None = None,
+                source_id: str | None = None, query: str | None = None,
+                options: dict[str, Any] | None = None) -> SourceConfig:
+    """A validated SourceConfig from what a user typed; id and name from the URL (or, for an API source, from
+    its kind, query and filters) when not given; an API source without a URL calls its documented base."""
     if kind not in MONITOR_KINDS:
         raise UserError(f"unknown --kind {kind!r}; one of: {', '.join(MONITOR_KINDS)}")
+    if not url:
+        url = default_url(kind)
+        if not url:
+            raise UserError("give the feed's URL (only API sources have a default)")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(f"not an http(s) URL: {url!r}")
     if parts.username or parts.password:
         raise UserError("the URL carries a user name or password; credentials come from the environment, never the URL")
-    if item_kind is None:
-        item_kind = {"rss": "editorial", "polisen": "official", "krisinformation": "official"}.get(kind, "social")
+    item_kind = item_kind or DEFAULT_ITEM_KIND.get(kind, "social")
     if item_kind not in KINDS:
         raise UserError(f"unknown --item-kind {item_kind!r}; one of: {', '.join(KINDS)}")
     if source_id is not None and slugify(source_id) != source_id:
         raise UserError(f"--id {source_id!r}: use lower-case letters, digits and '-' (for example {slugify(source_id)!r})")
-    options = {"query": query} if query else {}
-    name = (name or "").strip() or suggested_name(url, query)
+    options = {**(options or {}), **({"query": query} if query else {})}
+    generated = suggested_name(url, query) if kind == "rss" else api_source_name(kind, query, options)
+    name = (name or "").strip() or generated
     return SourceConfig(id=source_id or suggested_id(url, query, name if name != suggested_name(url, query) else None),
                         monitor=kind, url=url, name=name, item_kind=item_kind, options=options)
 
@@ -98,12 +130,13 @@ def register(app: typer.Typer) -> None:
 
 @sources_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="Feed URL, or the API base URL of an API source.")],
+    url: Annotated[Optional[str], typer.Argument(help="Feed URL, or an API source's base URL (default: the documented one).")] = None,
     kind: Annotated[str, typer.Option("--kind", help=f"Monitor: {', '.join(MONITOR_KINDS)}.")] = "rss",
     name: Annotated[Optional[str], typer.Option("--name", help="Name shown to people (default: from the URL).")] = None,
     item_kind: Annotated[Optional[str], typer.Option("--item-kind", help="editorial, social or official.")] = None,
     query: Annotated[Optional[str], typer.Option("--query", help="What an API source searches for (hashtags, words).")] = None,
     source_id: Annotated[Optional[str], typer.Option("--id", help="Stable id (default: from the name or URL).")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="A filter of an API source, key=value ('a;b' for several).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="With --id: make that source fetch this URL instead.")] = False,
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
@@ -122,10 +155,21 @@ def add(
       mediebild sources add https://mastodon.social/tags/bryssel.rss --name "#bryssel" --item-kind social
 
       mediebild sources add https://www.svt.se/nyheter/lokalt/stockholm/rss.xml --id svt-se-nyheter --replace
+
+      mediebild sources add --kind polisen --option locations="Stockholms län" --option types="Explosion;Skottlossning"
+
+      mediebild sources add --kind krisinformation --option counties="Stockholms län"
+
+      mediebild sources add --kind mastodon --query "#bryssel #brussels" --option instances=https://mastodon.nu
+
+      mediebild sources add --kind x --query "(Bryssel OR Brussels) lang:sv -is:retweet"   # MEDIEBILD_X_BEARER_TOKEN
+
+      mediebild sources add http://127.0.0.1:8000 --kind vma --option counties=01              # a local test server
     """
     if replace and not source_id:
         raise UserError("--replace needs --id: the id of the source that should fetch this URL instead")
-    source = make_source(url, kind=kind, name=name, item_kind=item_kind, source_id=source_id, query=query)
+    source = make_source(url, kind=kind, name=name, item_kind=item_kind, source_id=source_id, query=query,
+                         options=parse_options(option))
     with open_store(db) as store:
         change = store.add_source(source, explicit_id=source_id is not None, replace=replace)
     console.print(describe_change(change))
@@ -138,6 +182,7 @@ def update(
     name: Annotated[Optional[str], typer.Option("--name", help="A new name.")] = None,
     item_kind: Annotated[Optional[str], typer.Option("--item-kind", help="editorial, social or official.")] = None,
     query: Annotated[Optional[str], typer.Option("--query", help="A new query for an API source.")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="Set a filter, key=value (key= removes it).")] = None,
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
     """Change a source; its items and fetch history stay.
@@ -147,6 +192,8 @@ def update(
       mediebild sources update svt-se-nyheter --name "SVT Nyheter"
 
       mediebild sources update svt-se-nyheter --url https://www.svt.se/nyheter/inrikes/rss.xml
+
+      mediebild sources update polisen-stockholms-lan --option types="Explosion;Brand"
     """
     with open_store(db) as store:
         current = next((s for s in store.sources(enabled_only=False) if s.id == source_id), None)
@@ -155,8 +202,9 @@ def update(
         wanted = make_source(url or current.url, kind=current.monitor, name=name or current.name,
                              item_kind=item_kind or current.item_kind, source_id=source_id,
                              query=query if query is not None else current.query)
+        merged = {**current.options, **wanted.options, **parse_options(option)}
         changes = {"url": wanted.url, "name": wanted.name, "item_kind": wanted.item_kind,
-                   "options": {**current.options, **wanted.options}}
+                   "options": {k: v for k, v in merged.items() if v not in ("", [])}}
         updated = store.update_source(source_id, **changes)
     console.print(f"Uppdaterade källan [bold]{updated.id}[/] ({updated.name}): {updated.url}")
 
@@ -212,11 +260,12 @@ def list_sources(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = 
         sources = store.sources(enabled_only=False)
     if as_json:
         emit_json([{"id": s.id, "monitor": s.monitor, "url": s.url, "name": s.name, "item_kind": s.item_kind,
-                    "query": s.query} for s in sources])
+                    "query": s.query, "options": {k: v for k, v in s.options.items() if k != "query"}} for s in sources])
         return
-    table = Table("id", "namn", "typ", "slag", "url", "sökfråga", title=f"Källor ({len(sources)})")
+    table = Table("id", "namn", "typ", "slag", "url", "sökfråga och filter", title=f"Källor ({len(sources)})")
     for s in sources:
-        table.add_row(s.id, s.name, s.monitor, s.item_kind, s.url, s.query or "")
+        filters = [f"{k}={';'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in s.options.items() if k != "query"]
+        table.add_row(s.id, s.name, s.monitor, s.item_kind, s.url, " ".join([s.query or "", *filters]).strip())
     console.print(table)
 
 

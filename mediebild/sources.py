@@ -47,7 +47,7 @@ class SourceConfig:
     @property
     def fetch_key(self) -> str:
         """What this source fetches; two sources with the same key are the same source."""
-        return fetch_key(self.monitor, self.url, self.query)
+        return fetch_key(self.monitor, self.url, self.query, self.options)
 
 
 def slugify(text: str) -> str:
@@ -84,9 +84,20 @@ def normalise_query(query: str | None) -> str:
     return " ".join((query or "").casefold().split())
 
 
-def fetch_key(monitor: str, url: str, query: str | None = None) -> str:
-    """The identity of a source: monitor, normalised URL and, for API sources, the query."""
-    return f"{monitor}|{normalise_url(url)}|{normalise_query(query)}"
+# Options that change how politely or under which name a source is fetched, not what it fetches.
+MANNER_OPTIONS = frozenset({"query", "contact", "min_interval_s", "site_url"})
+
+
+def fetch_key(monitor: str, url: str, query: str | None = None, options: dict[str, Any] | None = None) -> str:
+    """The identity of a source: monitor, normalised URL and, for API sources, the query and the filters
+    (Polisen's counties, a subreddit list): two Polisen sources for two counties are two sources."""
+    filters = sorted(
+        (key, normalise_query(";".join(map(str, value)) if isinstance(value, list) else str(value)))
+        for key, value in (options or {}).items()
+        if key not in MANNER_OPTIONS and value not in (None, "", [])
+    )
+    extra = "".join(f"|{key}={value}" for key, value in filters)
+    return f"{monitor}|{normalise_url(url)}|{normalise_query(query)}{extra}"
 
 
 def _url_words(url: str) -> tuple[str, list[str]]:

@@ -32,3 +32,12 @@ def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS) -> Monitor:
         monitor: Monitor = getattr(importlib.import_module(module), name)(limits)
         return monitor
     raise ConfigError(f"unknown source kind {kind!r} (one of: {', '.join(MONITOR_KINDS)})")
+
+
+def default_url(kind: str) -> str | None:
+    """The documented API base of a kind (what `sources add --kind K` uses without a URL); None for rss."""
+    if kind not in _MONITORS or kind == "rss":
+        return None
+    module = importlib.import_module(_MONITORS[kind][0])
+    value = getattr(module, "DEFAULT_BASE", None) or getattr(module, "DEFAULT_URL", None)
+    return str(value) if value else None

@@ -37,7 +37,13 @@ from mediebild.sources import SourceConfig
 # Monitor names accepted by `mediebild sources add --kind`.
 MONITOR_KINDS = ("rss", "x", "mastodon", "bluesky", "reddit", "polisen", "krisinformation", "smhi", "vma")
 
-__all__ = ["MONITOR_KINDS", "SourceConfig", "Problem", "FetchResult", "ParseResult", "Monitor"]
+# The kind of item each monitor yields unless the user says otherwise.
+DEFAULT_ITEM_KIND = {
+    "rss": "editorial", "x": "social", "mastodon": "social", "bluesky": "social", "reddit": "social",
+    "polisen": "official", "krisinformation": "official", "smhi": "official", "vma": "official",
+}
+
+__all__ = ["MONITOR_KINDS", "DEFAULT_ITEM_KIND", "SourceConfig", "Problem", "FetchResult", "ParseResult", "Monitor"]
 
 
 @dataclass(slots=True)

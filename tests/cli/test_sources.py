@@ -89,3 +89,25 @@ def test_seven_feeds_on_one_host_via_opml(db_path, httpserver, tmp_path, capsys)
     assert code == 0 and "7 fanns redan" in out and len(listed(db_path, capsys)) == 7
     code, out, _ = run(["ingest", "--engine", "plain", "--json", "--db", str(db_path)], capsys)
     assert code == 0 and json.loads(out)["items_new"] == len(urls)
+
+
+def test_api_sources_by_kind_query_and_filters(db_path, capsys):
+    """Two Polisen sources for two counties are two sources; the documented base is the default URL."""
+    for county in ("Stockholms län", "Uppsala län"):
+        code, out, _ = run(["sources", "add", "--kind", "polisen", "--option", f"locations={county}", "--db", str(db_path)], capsys)
+        assert code == 0 and "Lade till" in out
+    code, out, _ = run(["sources", "add", "--kind", "polisen", "--option", "locations=Uppsala län", "--db", str(db_path)], capsys)
+    assert "finns redan" in out
+    code, _, _ = run(["sources", "add", "http://127.0.0.1:9/", "--kind", "mastodon", "--query", "#bryssel #brussels",
+                      "--option", "instances=https://a.example;https://b.example", "--db", str(db_path)], capsys)
+    assert code == 0
+    by_id = {s["id"]: s for s in listed(db_path, capsys)}
+    assert by_id["polisen-stockholms-lan"]["url"] == "https://polisen.se/api/events"
+    assert by_id["polisen-stockholms-lan"]["item_kind"] == "official"
+    mastodon = by_id["mastodon-bryssel-brussels"]
+    assert mastodon["item_kind"] == "social" and mastodon["query"] == "#bryssel #brussels"
+    assert mastodon["options"] == {"instances": ["https://a.example", "https://b.example"]}
+    code, _, err = run(["sources", "add", "--db", str(db_path)], capsys)
+    assert code == 2 and "URL" in err
+    code, _, err = run(["sources", "add", "--kind", "polisen", "--option", "nonsense", "--db", str(db_path)], capsys)
+    assert code == 2 and "key=value" in err
