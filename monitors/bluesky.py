@@ -107,7 +107,7 @@ class BlueskyMonitor:
         params = {"q": query, "sort": "latest", "limit": option_int(source.options, "limit", 100, 1, 100)}
         if cursor.get("since"):
             params["since"] = cursor["since"]
-        pending = cursor.get("pending") if isinstance(cursor.get("pending"), dict) else {}
+        pending = p if isinstance(p := cursor.get("pending"), dict) else {}
         page_cursor, newest = pending.get("cursor"), parse_time(pending.get("newest"))
         pages, problems, stop = [], [], "budget"
         session = Session(base, handle, password, secrets, self.limits, now)

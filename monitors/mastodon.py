@@ -40,7 +40,7 @@ from mediebild.items import Item, stable_id, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
-    MAX_TEXT_CHARS, Secrets, call, clean, client, error_text, iso, option_int, parse_time, ratelimit_state,
+    MAX_TEXT_CHARS, Page, Secrets, call, clean, client, error_text, iso, option_int, parse_time, ratelimit_state,
     result, secret, social_raw, summarise, title_from, unpack,
 )
 
@@ -94,7 +94,9 @@ class MastodonMonitor:
         secrets, cursor = Secrets(token), dict(cursor or {})
         min_ids = dict(cursor.get("min_id") or {})
         states = {k: dict(v) for k, v in (cursor.get("instances") or {}).items() if isinstance(v, dict)}
-        pages, problems, failures = [], [], []
+        pages: list[Page] = []
+        problems: list[Problem] = []
+        failures: list[SourceError] = []
         max_pages, limit = option_int(source.options, "max_pages", 3, 1, 50), option_int(source.options, "limit", 40, 1, 40)
         if words and not token:
             problems.append(Problem("search_needs_token", f"Mastodon: searching for {words!r} needs {TOKEN_ENV} "
@@ -121,8 +123,9 @@ class MastodonMonitor:
             raise failures[0]  # nothing answered: let the flow retry the whole source
         cursor["min_id"], cursor["instances"] = min_ids, states
         waits = [parse_time(s.get("next_call_at")) for s in states.values()]
-        if waits and all(w and w > now for w in waits):
-            cursor["next_call_at"] = iso(min(waits))
+        future = [w for w in waits if w and w > now]
+        if waits and len(future) == len(waits):  # every instance asked us to wait
+            cursor["next_call_at"] = iso(min(future))
         else:
             cursor.pop("next_call_at", None)
         return result("mastodon", bases[0], pages, problems, cursor, secrets, started)
@@ -236,7 +239,7 @@ def _hrefs(content: str) -> list[str]:
 def status_item(status: Any, instance: str, *, source: SourceConfig, now: datetime, flags: dict[str, int]) -> Item | None:
     if not isinstance(status, dict):
         return None
-    reblog = status.get("reblog") if isinstance(status.get("reblog"), dict) else None
+    reblog = r if isinstance(r := status.get("reblog"), dict) else None
     post = reblog or status
     iid = mastodon_id(status.get("uri"))
     content = clean(post.get("content"), 200_000)
@@ -244,12 +247,12 @@ def status_item(status: Any, instance: str, *, source: SourceConfig, now: dateti
     spoiler = clean(post.get("spoiler_text"), 500).strip()
     if not iid or not (text or spoiler):
         return None
-    account = status.get("account") if isinstance(status.get("account"), dict) else {}
+    account = a if isinstance(a := status.get("account"), dict) else {}
     acct = clean(account.get("acct"), 200)
     home = urlsplit(clean(account.get("url"), 500)).hostname or urlsplit(instance).hostname or ""
     handle = (acct if "@" in acct else f"{acct}@{home}") if acct else None
-    quote_obj = post.get("quote") if isinstance(post.get("quote"), dict) else {}
-    quoted = quote_obj.get("quoted_status") if isinstance(quote_obj.get("quoted_status"), dict) else {}
+    quote_obj = q if isinstance(q := post.get("quote"), dict) else {}
+    quoted = q if isinstance(q := quote_obj.get("quoted_status"), dict) else {}
     created = parse_time(status.get("created_at"))
     published, flag = trusted_published(created, now, unparseable=bool(status.get("created_at")) and created is None)
     if flag:
@@ -257,7 +260,7 @@ def status_item(status: Any, instance: str, *, source: SourceConfig, now: dateti
     is_reply = bool(post.get("in_reply_to_id"))
     tags = [clean(t.get("name"), 200) for t in post.get("tags") or [] if isinstance(t, dict) and clean(t.get("name"))]
     mentions = [clean(m.get("acct"), 200) for m in post.get("mentions") or [] if isinstance(m, dict) and clean(m.get("acct"))]
-    card = post.get("card") if isinstance(post.get("card"), dict) else {}
+    card = c if isinstance(c := post.get("card"), dict) else {}
     link_list = list(dict.fromkeys(_hrefs(content) + ([clean(card["url"], 2000)] if clean(card.get("url")) else [])))
     social = social_raw(
         "mastodon", clean(status.get("id"), 100) or clean(status.get("uri"), 500), author_handle=handle,

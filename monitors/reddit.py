@@ -36,8 +36,8 @@ from mediebild.items import Item, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
-    MAX_TEXT_CHARS, Secrets, call, clean, client, defer, deferred_until, error_text, iso, number, option_int, parse_time,
-    ratelimit_state, result, secret, social_raw, summarise, unpack,
+    MAX_TEXT_CHARS, Page, Secrets, call, clean, client, defer, deferred_until, error_text, iso, number, option_int,
+    parse_time, ratelimit_state, result, secret, social_raw, summarise, unpack,
 )
 
 DEFAULT_BASE = "https://oauth.reddit.com"
@@ -85,9 +85,11 @@ class RedditMonitor:
         if query:
             params.update(q=query, restrict_sr=1, sort="new", t=str(source.options.get("time_filter") or "day"))
         max_pages, floor = option_int(source.options, "max_pages", 3, 1, 10), number(cursor.get("newest_utc"))
-        pending = cursor.get("pending") if isinstance(cursor.get("pending"), dict) else {}
+        pending = p if isinstance(p := cursor.get("pending"), dict) else {}
         after, newest = pending.get("after"), number(pending.get("newest_utc"))
-        pages, problems, stop = [], [], "budget"
+        pages: list[Page] = []
+        problems: list[Problem] = []
+        stop = "budget"
         headers = {"User-Agent": user_agent()}
         with client(self.limits) as http:
             token = self._token(http, source, base, client_id, client_secret, secrets, problems)
@@ -115,9 +117,9 @@ class RedditMonitor:
                 if listing is None or not isinstance(listing.get("children"), list):
                     stop = "interrupted"
                     break
-                times = [number(c.get("data", {}).get("created_utc")) for c in listing["children"]
-                         if isinstance(c, dict) and isinstance(c.get("data"), dict)]
-                times = [t for t in times if t is not None]
+                created = (number(c["data"].get("created_utc")) for c in listing["children"]
+                           if isinstance(c, dict) and isinstance(c.get("data"), dict))
+                times = [t for t in created if t is not None]
                 newest = max([newest, *times]) if newest is not None else (max(times) if times else None)
                 after = listing.get("after") if isinstance(listing.get("after"), str) else None
                 if not after or (floor is not None and times and min(times) <= floor):  # back at what was seen

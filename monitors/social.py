@@ -283,15 +283,15 @@ def unpack(body: bytes | None) -> tuple[list[dict[str, Any]], list[Problem]]:
         return [], [Problem("bad_envelope", "the fetched answer is not a pages envelope (not JSON)")]
     if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("pages"), list):
         return [], [Problem("bad_envelope", "the fetched answer is not a pages envelope")]
-    problems = []
+    problems: list[Problem] = []
     for p in document.get("problems") or []:
         if isinstance(p, dict) and p.get("code"):
             problems.append(Problem(str(p["code"]), str(p.get("message") or ""), str(p.get("severity") or "error")))
-    pages = []
+    pages: list[dict[str, Any]] = []
     for n, page in enumerate(document["pages"], 1):
         if not isinstance(page, dict):
             continue
-        text = page.get("body") if isinstance(page.get("body"), str) else ""
+        text = answer if isinstance(answer := page.get("body"), str) else ""
         status = page.get("status") if isinstance(page.get("status"), int) else None
         try:
             data = json.loads(text)

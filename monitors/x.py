@@ -38,8 +38,8 @@ from mediebild.items import Item, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
-    MAX_TEXT_CHARS, Secrets, call, clean, client, count, defer, deferred_until, error_text, iso, next_period, number,
-    option_int, parse_time, ratelimit_state, result, secret, social_raw, summarise, title_from, unpack,
+    MAX_TEXT_CHARS, Page, Secrets, call, clean, client, count, defer, deferred_until, error_text, iso, next_period,
+    number, option_int, parse_time, ratelimit_state, result, secret, social_raw, summarise, title_from, unpack,
 )
 
 DEFAULT_BASE = "https://api.x.com"
@@ -98,9 +98,11 @@ class XMonitor:
                   "tweet.fields": TWEET_FIELDS, "expansions": EXPANSIONS, "user.fields": USER_FIELDS}
         if cursor.get("since_id"):
             params["since_id"] = str(cursor["since_id"])
-        pending = cursor.get("pending") if isinstance(cursor.get("pending"), dict) else {}
+        pending = p if isinstance(p := cursor.get("pending"), dict) else {}
         token_next, newest = pending.get("next_token"), pending.get("newest_id")
-        pages, problems, stop = [], [], "budget"  # budget: the pass's pages ran out before the results did
+        pages: list[Page] = []
+        problems: list[Problem] = []
+        stop = "budget"  # budget: the pass's pages ran out before the results did
         with client(self.limits) as http:
             for _ in range(max_pages):
                 request = dict(params, **({"next_token": token_next} if token_next else {}))
@@ -119,7 +121,7 @@ class XMonitor:
                 if not isinstance(data, dict):
                     stop = "interrupted"  # parse reports the page; the same next_token is tried again next pass
                     break
-                meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+                meta = m if isinstance(m := data.get("meta"), dict) else {}
                 usage["posts"] += count(meta.get("result_count")) or 0
                 newest = newest or meta.get("newest_id")
                 token_next = meta.get("next_token")
