@@ -17,7 +17,7 @@ from mediebild.data.store import SourceChange
 from mediebild.monitors import default_url
 from mediebild.monitors.base import DEFAULT_ITEM_KIND, MONITOR_KINDS
 from mediebild.sources import MANNER_OPTIONS, SourceConfig, slugify, suggested_id, suggested_name
-from mediebild.timeutil import fmt_local
+from mediebild.timeutil import fmt_local, utcnow
 
 sources_app = typer.Typer(
     help="What mediebild watches: add, list, import (OPML), remove, and source health.",
@@ -269,9 +269,21 @@ def list_sources(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = 
     console.print(table)
 
 
+def budget(row: dict[str, Any]) -> str:
+    """An API source's next allowed call and its remaining rate budget, for the health table."""
+    parts = []
+    if row.get("next_call_at") and row["next_call_at"] > utcnow():
+        parts.append(f"väntar till {fmt_local(row['next_call_at'])}")
+    limits = row.get("rate_limit") or {}
+    if limits.get("remaining") is not None and limits.get("limit") is not None:
+        parts.append(f"{limits['remaining']}/{limits['limit']} kvar")
+    return ", ".join(parts)
+
+
 @sources_app.command("health")
 def health(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = False) -> None:
-    """Per source: last success, last error, error streak and items per hour.
+    """Per source: last success, last error, error streak, items per hour and, for API sources, the next
+    allowed call and the rate budget left.
 
     Examples:
 
@@ -287,10 +299,10 @@ def health(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = False)
         emit_json(rows)
         return
     table = Table("källa", "status", "senast OK", "senaste fel", "fel i rad", "poster/h", "varningar 24h",
-                  title="Källornas hälsa (tider i Europe/Stockholm)")
+                  "nästa anrop", title="Källornas hälsa (tider i Europe/Stockholm)")
     labels = {"ok": "[green]OK[/]", "failing": "[red]fel[/]", "never_fetched": "[yellow]ej hämtad[/]"}
     for r in rows:
         error = f"{fmt_local(r['last_error_at'])} {r['last_error'] or ''}".strip()
         table.add_row(r["id"], labels[r["status"]], fmt_local(r["last_success"]), error[:80],
-                      str(r["error_streak"]), f"{r['items_per_hour']:.1f}", str(r["warnings_24h"]))
+                      str(r["error_streak"]), f"{r['items_per_hour']:.1f}", str(r["warnings_24h"]), budget(r))
     console.print(table)

@@ -6,6 +6,8 @@ UTC datetimes, so the CLI, the reports and the tests share one reading of the ta
 
 from __future__ import annotations
 
+import json
+
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +42,7 @@ def source_health(con, *, now: datetime | None = None) -> list[dict[str, Any]]:
         SELECT s.id, s.name, s.monitor, s.item_kind, s.url, s.enabled,
                last_ok.at, last_err.at, last_err.problem, coalesce(streak.n, 0), latest.at, latest.ok,
                coalesce(volume.n, 0), coalesce(warnings.n, 0),
-               (SELECT count(*) FROM fetches x WHERE x.source_id = s.id)
+               (SELECT count(*) FROM fetches x WHERE x.source_id = s.id), s.cursor
         FROM sources s
         LEFT JOIN last_ok ON last_ok.source_id = s.id
         LEFT JOIN last_err ON last_err.source_id = s.id
@@ -61,6 +63,31 @@ def source_health(con, *, now: datetime | None = None) -> list[dict[str, Any]]:
                 "last_success": aware_utc(r[6]), "last_error_at": aware_utc(r[7]), "last_error": r[8],
                 "error_streak": r[9], "last_fetch": aware_utc(r[10]), "status": status,
                 "items_per_hour": round(r[12] / 24.0, 2), "warnings_24h": r[13], "fetches": r[14],
+                **rate_limit_state(r[15]),
             }
         )
     return result
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return aware_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def rate_limit_state(cursor_json: str | None) -> dict[str, Any]:
+    """What an API source's cursor says about its budget: the next allowed call and the platform's last
+    rate-limit figures (`next_call_at`, `rate_limit`); None for feeds, which have neither."""
+    try:
+        cursor = json.loads(cursor_json) if cursor_json else {}
+    except ValueError:
+        cursor = {}
+    if not isinstance(cursor, dict):
+        cursor = {}
+    pacing = cursor.get("pacing") if isinstance(cursor.get("pacing"), dict) else {}
+    next_call = _when(cursor.get("next_call_at")) or _when(pacing.get("next_call_at")) or _when(pacing.get("not_before"))
+    limits = cursor.get("ratelimit") if isinstance(cursor.get("ratelimit"), dict) else None
+    return {"next_call_at": next_call, "rate_limit": limits}

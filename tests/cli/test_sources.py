@@ -111,3 +111,23 @@ def test_api_sources_by_kind_query_and_filters(db_path, capsys):
     assert code == 2 and "URL" in err
     code, _, err = run(["sources", "add", "--kind", "polisen", "--option", "nonsense", "--db", str(db_path)], capsys)
     assert code == 2 and "key=value" in err
+
+
+def test_health_shows_an_api_sources_next_allowed_call(db_path, capsys):
+    from datetime import datetime, timedelta, timezone
+
+    from mediebild.data.store import Store
+
+    assert run(["sources", "add", "--kind", "polisen", "--option", "locations=Gotlands län", "--db", str(db_path)], capsys)[0] == 0
+    soon = datetime.now(timezone.utc) + timedelta(minutes=7)
+    with Store.open(db_path) as store:
+        store.record_fetch(source_id="polisen-gotlands-lan", run_id="r", started_at=soon, finished_at=soon, http_status=429,
+                           size=0, not_modified=False, items=[], problems=[], ok=True,
+                           cursor={"pacing": {"next_call_at": soon.isoformat()}, "ratelimit": {"limit": 60, "remaining": 0}})
+    code, out, _ = run(["sources", "health", "--json", "--db", str(db_path)], capsys)
+    row = json.loads(out)[0]
+    assert row["next_call_at"].startswith(soon.strftime("%Y-%m-%dT%H:%M")) and row["rate_limit"]["remaining"] == 0
+    from mediebild.cli.sources import budget
+
+    assert budget({**row, "next_call_at": soon}).startswith("väntar till") and budget(row).endswith("0/60 kvar")
+    assert run(["sources", "health", "--db", str(db_path)], capsys)[0] == 0
