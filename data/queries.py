@@ -87,7 +87,9 @@ def rate_limit_state(cursor_json: str | None) -> dict[str, Any]:
         cursor = {}
     if not isinstance(cursor, dict):
         cursor = {}
-    pacing = cursor.get("pacing") if isinstance(cursor.get("pacing"), dict) else {}
+    pacing = cursor.get("pacing")
+    pacing = pacing if isinstance(pacing, dict) else {}
     next_call = _when(cursor.get("next_call_at")) or _when(pacing.get("next_call_at")) or _when(pacing.get("not_before"))
-    limits = cursor.get("ratelimit") if isinstance(cursor.get("ratelimit"), dict) else None
+    limits = cursor.get("ratelimit")
+    limits = limits if isinstance(limits, dict) else None
     return {"next_call_at": next_call, "rate_limit": limits}
