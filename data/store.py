@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from mediebild.errors import StoreError, UserError
 from mediebild.items import Item
+from mediebild.privacy import author_handles, handle_hash
 from mediebild.sources import SourceConfig, unique_id, unique_name
 from mediebild.timeutil import as_utc, utcnow
 
@@ -386,6 +387,19 @@ class Store:
             raise ValueError(table)
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
+    def _without_forgotten_authors(self, items: list[Item]) -> list[Item]:
+        if not items:
+            return items
+        hashes = {r[0] for r in self.con.execute("SELECT author_hash FROM forgotten_authors").fetchall()}
+        if not hashes:
+            return items
+        key_row = self.con.execute("SELECT key FROM privacy_key WHERE id = 1").fetchone()
+        if key_row is None:
+            return items
+        key = bytes(key_row[0])
+        return [i for i in items if i.kind != "social"
+                or not any(handle_hash(key, h) in hashes for h in author_handles(i.raw, i.author))]
+
     # -- fetches -------------------------------------------------------------------------------
 
     def record_fetch(
@@ -405,7 +419,11 @@ class Store:
         attempts: int = 1,
         url: str | None = None,
     ) -> tuple[int, UpsertCounts]:
-        """Store one fetch of one source: its items, its fetch row, its problems and its new cursor, atomically."""
+        """Store one fetch of one source: its items, its fetch row, its problems and its new cursor, atomically.
+
+        Social posts by an author who was forgotten on request (`mediebild forget`) are not stored again.
+        """
+        items = self._without_forgotten_authors(items)
         with self.transaction():
             counts = self.upsert_items(items) if items else UpsertCounts()
             first_error = next((p for p in problems if p.severity == "error"), None)

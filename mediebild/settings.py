@@ -33,6 +33,15 @@ class IngestSettings(BaseModel):
     every_minutes: int = Field(5, ge=1, le=1440, description="schedule of `mediebild serve`")
 
 
+class PrivacySettings(BaseModel):
+    """Social posts are personal data: how long their content is kept, and which accounts are public."""
+
+    model_config = {"extra": "forbid"}
+    retention_days: int = Field(30, ge=1, le=3650, description="`mediebild purge` blanks social content older than this")
+    public_accounts: list[str] = Field(default_factory=list, description="'platform:handle' or 'handle', shown unmasked")
+    public_accounts_file: Path | None = Field(None, description="a TOML file like the shipped public_accounts.toml")
+
+
 class Settings(BaseSettings):
     """What mediebild reads from flags, MEDIEBILD_* variables and mediebild.toml."""
 
@@ -41,6 +50,7 @@ class Settings(BaseSettings):
     db: Path = Path("mediebild.duckdb")
     lang: str = "sv"
     ingest: IngestSettings = IngestSettings()
+    privacy: PrivacySettings = PrivacySettings()
     raw: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     @classmethod

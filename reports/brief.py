@@ -14,6 +14,7 @@ from typing import Any
 from mediebild.data import digest_queries as q
 from mediebild.errors import UserError
 from mediebild.reports.digest import gather_stories
+from mediebild.reports.privacy import protect
 from mediebild.reports.texts import check_lang, fmt_clock, fmt_period, label
 from mediebild.timeutil import as_utc, utcnow
 
@@ -192,6 +193,7 @@ def build_brief(
         "item_ids": item_ids,
         "story_ids": [s["id"] for s in narratives] if source_kind == "stories" else [],
     }
+    data = protect(data, con)
     data["now_lines"] = _five_lines(data, lang)
     data["address"] = _address(data, lang)
     data["trend"] = _trend(data, lang, last_brief)

@@ -17,6 +17,7 @@ from mediebild.data import digest_queries as q
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import UserError
 from mediebild.items import KINDS
+from mediebild.reports.privacy import protect
 from mediebild.reports.texts import check_lang, fmt_period, label, phrases
 from mediebild.timeutil import as_utc, utcnow
 
@@ -156,7 +157,7 @@ counts as the full hourly digest, and `filter` says what was chosen.
     new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
     rumours = [s for s in top if s["rumour"]] if source_kind == "stories" else None
     volume_start = end - timedelta(hours=max(VOLUME_HOURS, int((end - start).total_seconds() // 3600)))
-    return {
+    document = {
         "schema": SCHEMA,
         "kind": "digest",
         "stored_kind": stored_kind,
@@ -185,3 +186,4 @@ counts as the full hourly digest, and `filter` says what was chosen.
         "item_ids": stored_ids,
         "story_ids": [s["id"] for s in top] if source_kind == "stories" else [],
     }
+    return protect(document, con)
