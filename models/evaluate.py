@@ -348,3 +348,46 @@ def eval_relevance(items_csv: Path | str, profile_path: Path | str, model=None, 
 def _with_events(result: dict, events_dir: Path | str) -> dict:
     result["events_dir"] = str(events_dir)
     return result
+
+
+RUMOUR_CUE_LABELS = ("hedge", "denial", "confirmation", "plain")
+
+
+def eval_rumour_cues(items_csv: Path | str) -> dict:
+    """The rumour rules' cues (models.rumours) on a labelled CSV (text,label; label one of RUMOUR_CUE_LABELS).
+
+    For each cue, precision / recall / F1 of its label: `hedge` against a strong hedge (what flags a story on one
+    item) and against any hedge (weak ones need two independent items), `denial` against `denials(text)`,
+    `confirmation` against `confirmation(text)`. The misses and false alarms are listed for reading.
+    """
+    from mediebild.models.rumours import confirmation, denials, hedges
+
+    path = Path(items_csv)
+    rows = _read_csv(path) if path.is_file() else None
+    if rows is None:
+        raise UserError(f"no CSV file at {path}")
+    bad = [r.get("label") for r in rows if r.get("label") not in RUMOUR_CUE_LABELS]
+    if bad:
+        raise UserError(f"{path}: labels must be one of {', '.join(RUMOUR_CUE_LABELS)}, not {bad[0]!r}")
+    detectors = {
+        "hedge": lambda t: bool(hedges(t, weak=False)),
+        "hedge_any": lambda t: bool(hedges(t)),
+        "denial": lambda t: bool(denials(t)),
+        "confirmation": lambda t: confirmation(t) is not None,
+    }
+    result: dict = {"task": "rumour_cues", "n": len(rows), "labels": {k: sum(r["label"] == k for r in rows)
+                                                                       for k in RUMOUR_CUE_LABELS}}
+    for cue, detect in detectors.items():
+        gold = cue.split("_")[0]
+        truth = [r["label"] == gold for r in rows]
+        found = [detect(r["text"]) for r in rows]
+        tp = sum(t and f for t, f in zip(truth, found))
+        p = tp / sum(found) if sum(found) else 0.0
+        rec = tp / sum(truth) if sum(truth) else 0.0
+        result[cue] = {
+            "precision": round(p, 4), "recall": round(rec, 4),
+            "f1": round(2 * p * rec / (p + rec), 4) if p + rec else 0.0,
+            "missed": [r["text"] for r, t, f in zip(rows, truth, found) if t and not f],
+            "false_alarms": [f"{r['label']}: {r['text']}" for r, t, f in zip(rows, truth, found) if f and not t],
+        }
+    return result
