@@ -164,9 +164,9 @@ class OnlineClusterer:
 
     The stream defaults were first swept on the demo replay. Re-checked on a development stream that is not the
     demo (models/eval_data/dev/norrkoping_port_stream.csv; stories.md has the grid): B-cubed F1 0.54 at the
-    defaults, 0.52-0.55 for half-lives 4-48 h, entity weights 1-3 and cross-language weights 0-0.6, 0.53-0.56 for
-    the join/merge thresholds around them; one isolated setting (join 0.35, merge 0.25: 0.60, its neighbours
-    0.53-0.54) was not adopted on 101 items. The shared concept tokens add 0.02 there (0.52 without). WikiRef's
+    defaults, 0.52-0.55 for half-lives 4-48 h, entity weights 1-3 and cross-language weights 0-0.6, 0.51-0.56 for
+    join thresholds 0.15-0.35 and merge thresholds 0.25-0.45; one isolated setting (join 0.35, merge 0.25: 0.60,
+    its neighbours 0.53-0.54) was not adopted on 101 items. The shared concept tokens add 0.02 there (0.52 without). WikiRef's
     long articles use `eval_clusters.article_clusterer` (0.1 / 0.2), chosen on WikiRef.
     """
 
