@@ -391,3 +391,31 @@ def eval_rumour_cues(items_csv: Path | str) -> dict:
             "false_alarms": [f"{r['label']}: {r['text']}" for r, t, f in zip(rows, truth, found) if f and not t],
         }
     return result
+
+
+def eval_casualty_pairs(pairs_csv: Path | str) -> dict:
+    """The rumour rules' contradiction check on labelled pairs of casualty reports (two items of one story from two
+    sources, minutes apart; column `contradiction` yes/no): precision, recall and F1 of "contradicting figures"."""
+    from datetime import datetime, timedelta, timezone
+
+    from mediebild.models.rumours import RumourItem, assess
+
+    path = Path(pairs_csv)
+    if not path.is_file():
+        raise UserError(f"no CSV file at {path}")
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    tp = fp = fn = 0
+    errors = []
+    rows = _read_csv(path)
+    for r in rows:
+        items = [RumourItem(r[f"text_{x}"], "editorial", start + timedelta(minutes=int(r[f"minutes_{x}"])), r[f"source_{x}"])
+                 for x in ("a", "b")]
+        found = "contradiction" in assess(items).codes
+        truth = r["contradiction"] == "yes"
+        tp, fp, fn = tp + (found and truth), fp + (found and not truth), fn + (truth and not found)
+        if found != truth:
+            errors.append(f"{'false alarm' if found else 'missed'}: {r['text_a']} / {r['text_b']}")
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"task": "casualty_contradictions", "n": len(rows), "precision": round(p, 4), "recall": round(rec, 4),
+            "f1": round(2 * p * rec / (p + rec), 4) if p + rec else 0.0, "errors": errors}
