@@ -64,7 +64,7 @@ def item_tokens(item: dict[str, Any], title_lemmas: list[str] | None = None) -> 
     """What clustering sees (models.clustering.weighted_tokens): the title weighted, then the body.
 
     With enrichment's lemmas the title is counted in lemmas too (`title_lemmas`, else the tokeniser's
-    words), so "Explosioner på flygplatsen" adds weight to the lemmas explosion and flygplats that the body uses.
+    words), so "Explosion i hamnen" adds weight to the lemmas explosion and hamn that the body uses.
     """
     if item.get("lemmas"):
         title = title_lemmas if title_lemmas is not None else tokenise(item.get("title") or "")

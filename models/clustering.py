@@ -2,8 +2,8 @@
 
 Single-pass clustering in the manner of news-stream systems (EMM NewsBrief, Miranda et al. 2018): every item
 becomes a TF-IDF vector over its lemmas (hashed, so the vocabulary never has to be fixed; document
-frequencies are kept incrementally) plus its entities' language-independent norm_ids (``loc:bryssel`` for
-Bryssel and Brussels) as extra, up-weighted features, so a Swedish and an English article about the same event
+frequencies are kept incrementally) plus its entities' language-independent norm_ids (``loc:göteborg`` for
+Göteborg and Gothenburg) as extra, up-weighted features, so a Swedish and an English article about the same event
 meet on what they name, plus shared concept tokens for the Swedish and English vocabulary of incidents
 (models.crosslingual: "skadade" and "injured" both add ``=injured``), so they also meet on what they say. An item joins the story whose centroid is most similar, discounted by time since the
 story was last active (half-life), when that similarity clears a threshold; otherwise it opens a story.
@@ -199,7 +199,7 @@ class OnlineClusterer:
         also the unit entity-only rows and how informative each item's entities are (0..1).
 
         Entities use the plain IDF ln((1+N)/(1+df)), so an entity that every item names (the incident's city)
-        adds nothing, while a rare one shared across languages (Zaventem, Maelbeek) pulls hard. Lemmas use the
+        adds nothing, while a rare one shared across languages (a station, a street) pulls hard. Lemmas use the
         smoothed IDF (+1), which keeps topic words useful. With `learn` the documents first update the
         document frequencies.
         """
