@@ -116,7 +116,7 @@ def eval_info_type(
 
       mediebild eval info-type --events ../shared/data/crisislex/CrisisLexT26
 
-      mediebild eval info-type --items models/eval_data/heldout/sv_info_type.csv --json
+      mediebild eval info-type --items models/eval_data/dev/sv_info_type_dev.csv --json
     """
     from mediebild.models.eval.classifiers import eval_info_type as run
     from mediebild.models.eval.classifiers import eval_info_type_csv

@@ -217,7 +217,7 @@ def eval_clusters(
 
       mediebild eval clusters --wikiref ../shared/data/wikiref-news-clusters --crisislex ../shared/data/crisislex --json
 
-      mediebild eval clusters --stream models/eval_data/heldout/ferry_stream.csv
+      mediebild eval clusters --stream models/eval_data/dev/norrkoping_port_stream.csv
     """
     from mediebild.models.corpora import shared_data_dir
     from mediebild.models.eval import clusters as ev

@@ -10,7 +10,9 @@ authorities do) while each keeps its own exact words.
 Swedish writes compounds ("terrorhotnivån", "tunnelbanetåget", "dödssiffran"), which a lemmatiser leaves
 whole; a Swedish token that is no known lemma is matched on stems: one at its start (the compound's first
 part, or an inflected form) and one inside it that ends near its end (the head), each 5+ characters, so
-"terrorhotnivån" gives =terror and =level. English lemmas are matched exactly.
+"terrorhotnivån" gives =terror and =level; the head must follow a first part of 3+ letters or a verb particle
+("av|stänga"), so "springa" is no s-p-ringa (hotline) and "arlanda" no ar-landa (arrival). English lemmas are
+matched exactly.
 
 Hand-written for this project (general incident vocabulary, no third-party list); concept names are English.
 """
@@ -163,18 +165,18 @@ def _tables() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
     return english, swedish, stems
 
 
-_MIN_HEAD_AT = 3  # strict: a compound head starts after a first part of 3+ letters ("tåg|station") ...
+_MIN_HEAD_AT = 3  # a compound head starts after a first part of 3+ letters ("tåg|station") ...
 _PARTICLES = frozenset({"av", "ut", "in", "på", "om"})  # ... or after a verb particle ("av|stänga")
 
 
-def _swedish(token: str, strict: bool = False) -> list[str]:
+def _swedish(token: str) -> list[str]:
     """Exact lemma; else a stem at the start (an inflected form, or a 5+ letter compound modifier) and a
-    5+ letter stem that ends the token but for an inflection (the compound's head).
+    5+ letter stem that ends the token but for an inflection (the compound's head), after a first part of
+    3+ letters or a verb particle.
 
-    Loose head matching also takes "springa" for s-p-ringa (hotline) and "arlanda" for ar-landa (arrival);
-    `strict` (the classifiers' glosses) wants 3+ letters or a particle before the head. Clustering keeps the
-    loose match: the strict one lowers the demo replay from 0.761 to 0.749, all of it one accidental link
-    (Arlanda -> arrival) that happens to join the Arlanda reports; models/artifacts/stories.md says so."""
+    This strict head match is the only one. Clustering used a loose one (any first part) until session 3 only
+    because the strict match lowered the demo replay (0.761 -> 0.749, one accidental Arlanda -> arrival link);
+    the demo is no development set, and the loose match takes "springa" for s-p-ringa (hotline)."""
     _, swedish, stems = _tables()
     if token in swedish:
         return [swedish[token]]
@@ -185,7 +187,7 @@ def _swedish(token: str, strict: bool = False) -> list[str]:
         if head is None and len(stem) >= _MIN_STEM:
             at = token.find(stem, 1)
             while at > 0 and (token[at + len(stem):] not in _ENDINGS
-                              or (strict and at < _MIN_HEAD_AT and token[:at] not in _PARTICLES)):
+                              or (at < _MIN_HEAD_AT and token[:at] not in _PARTICLES)):
                 at = token.find(stem, at + 1)
             if at > 0:
                 head = concept
@@ -193,13 +195,13 @@ def _swedish(token: str, strict: bool = False) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def concepts_of(token: str, lang: str | None, strict: bool = False) -> tuple[str, ...]:
-    """The concepts a lemma stands for in `lang` (sv or en; other languages: none); see `_swedish` for strict."""
+def concepts_of(token: str, lang: str | None) -> tuple[str, ...]:
+    """The concepts a lemma stands for in `lang` (sv or en; other languages: none); see `_swedish`."""
     if lang == "en":
         hit = _tables()[0].get(token)
         return (hit,) if hit else ()
     if lang == "sv":
-        return tuple(_swedish(token, strict))
+        return tuple(_swedish(token))
     return ()
 
 

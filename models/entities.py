@@ -1,8 +1,8 @@
 """The gazetteer of places and actors, and the normalisation of entity names to one id.
 
 `models/artifacts/gazetteer.toml` lists the authorities, transport operators, airports, stations, hospitals,
-embassies and the 26 municipalities of Stockholm County (plus the Brussels places of the demo scenario), each
-with a normalised id ("org:sapo") and its name variants ("Säpo", "Säkerhetspolisen", "SÄPO"). This module turns
+embassies and the 26 municipalities of Stockholm County (plus the real places of the 2016 Brussels attacks, the
+reference incident of DESIGN.md), each with a normalised id ("org:sapo") and its name variants ("Säpo", "Säkerhetspolisen", "SÄPO"). This module turns
 it into spaCy EntityRuler patterns (case-insensitive phrases; short all-caps acronyms case-sensitive; Swedish
 genitives added: "Säpos", "SL:s") and normalises any entity text, from the ruler or the statistical NER, to an id:
 a gazetteer id when the text is a known variant, else `<label>:<slug of the text>`.

@@ -110,7 +110,7 @@ def _word_gloss(lemma: str) -> str:
             if lemma.startswith(prefix):
                 found.append(english)
                 break
-    for concept in concepts_of(lemma, "sv", strict=True):
+    for concept in concepts_of(lemma, "sv"):
         found.append(TERMS[concept][0][0])
     return " ".join(found)
 

@@ -12,7 +12,7 @@ label the spaCy NER gave that token (a token-wise vote), and writes the argmax l
 
 Training (`train_crf`) uses python-crfsuite (L-BFGS, L1+L2). The model file is stored in the component's
 folder of the pipeline, so `spacy.load` of the pipeline restores it; importing this module registers the
-factory, which `mediebild.models.ner_train` and `mediebild.models.nlp` do before loading.
+factory, which `mediebild.models.train.ner` and `mediebild.models.nlp` do before loading.
 """
 
 from __future__ import annotations

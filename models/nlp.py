@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from mediebild.models.entities import ENTITY_LABELS, normalise, ruler_patterns
+from mediebild.models.entities import ENTITY_LABELS, alias_index, normalise, ruler_patterns
 from mediebild.models.lemmas import lemma_table
 
 # spaCy NER + a CRF component voting with it (models/ner_crf.py), dev micro F1 0.805 (NER_SV_MODEL_CARD.md)
@@ -59,7 +59,7 @@ LEMMA_OVERRIDES: dict[str, dict[str, str]] = {
         "polis": "polis", "poliser": "polis", "död": "död", "döda": "död", "dödade": "döda",
         "skadad": "skadad", "skadade": "skadad", "skadades": "skada", "larm": "larm", "flyg": "flyg",
         "dåd": "dåd", "dådet": "dåd", "dåden": "dåd", "terrordåd": "terrordåd", "explosion": "explosion",
-        "bryssel": "bryssel", "sthlm": "stockholm", "säpo": "säpo", "sos": "sos", "mars": "mars", "maj": "maj",
+        "sthlm": "stockholm", "säpo": "säpo", "sos": "sos", "mars": "mars", "maj": "maj",
     },
     "en": {"us": "us", "news": "news", "police": "police", "people": "people", "dead": "dead", "was": "be"},
 }
@@ -118,6 +118,12 @@ def _stop_words(code: str) -> frozenset[str]:
     return frozenset(getattr(module, "STOP_WORDS", ()))
 
 
+@lru_cache(maxsize=1)
+def gazetteer_names() -> frozenset[str]:
+    """The gazetteer's one-word names, lower case: proper nouns whose genitive the lemma table does not know."""
+    return frozenset(k for k in alias_index() if " " not in k and not k.endswith((":s", "s")))
+
+
 class _Lemmatiser:
     """lemma_of(word) with the table, the overrides and a per-process cache of answers."""
 
@@ -139,9 +145,10 @@ class _Lemmatiser:
             lower = lower.lower()
         lemma = self.overrides.get(lower) or self.table.get(lower) or self.table.get(word)
         if lemma is None and self.genitive_s and len(lower) > 3 and lower.endswith("s"):
-            # proper-noun genitives the table lacks: "Säpos" -> "säpo", "Bryssels" -> "bryssel"
+            # proper-noun genitives the table lacks: "Säpos" -> "säpo", "Göteborgs" -> "göteborg" (a gazetteer name)
             stem = lower[:-1]
-            lemma = self.overrides.get(stem) or self.table.get(stem[0].upper() + stem[1:]) or self.table.get(stem)
+            lemma = (self.overrides.get(stem) or self.table.get(stem[0].upper() + stem[1:]) or self.table.get(stem)
+                     or (stem if stem in gazetteer_names() else None))
         lemma = (lemma or lower).lower()
         if len(self.cache) < 500_000:
             self.cache[word] = lemma

@@ -1,4 +1,8 @@
-"""The demo driver: the scenario replayed hour by hour into a real DuckDB file and rendered documents."""
+"""Smoke tests of the demo driver: the scenario replayed hour by hour into a real DuckDB file and rendered documents.
+
+The demo is a showcase: these check that it runs end to end (counts, formats, repeatability), not how well the
+models do on it; model floors live on development data (tests/models/).
+"""
 
 from __future__ import annotations
 

@@ -29,14 +29,18 @@ def test_a_stream_without_its_columns_is_a_clear_error(tmp_path):
         evaluate_stream(tmp_path / "none.csv")
 
 
-FERRY = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "heldout" / "ferry_stream.csv"
-# The blind ferry-fire stream (written without seeing the tool): B-cubed F1 0.419, ARI 0.194, 3 of 58 English items
-# with their Swedish story. Pinned so they only go up; far from WikiRef's 0.90 (stories.md says why).
-FLOOR_FERRY_F1, FLOOR_FERRY_ARI = 0.41, 0.19
+# The blind ferry-fire stream (models/eval_data/heldout/ferry_stream.csv) is held out: no floor here, or it would
+# become a selection criterion. Its score is reported in models/artifacts/stories.md and the README.
+
+DEV_STREAM = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / "norrkoping_port_stream.csv"
+# The development stream (port explosion in Norrköping, 101 items, 20 % English, 12 stories + 15 off-topic; written for
+# choosing the stream clustering's settings, models/artifacts/stories.md): measured B-cubed F1 0.541 (P 0.89, R 0.39),
+# ARI 0.238, 6 of 6 copies and no false ones, 2 of 17 English items with their Swedish story. Never lower.
+FLOOR_DEV_STREAM_F1, FLOOR_DEV_STREAM_ARI = 0.52, 0.22
 
 
-@pytest.mark.slow
-def test_the_blind_ferry_stream_meets_floor():
-    result = evaluate_stream(FERRY)
-    assert result["items"] >= 250
-    assert result["bcubed_f1"] >= FLOOR_FERRY_F1 and result["adjusted_rand"] >= FLOOR_FERRY_ARI
+def test_the_development_stream_meets_floor():
+    result = evaluate_stream(DEV_STREAM)
+    print(result)
+    assert result["items"] >= 100 and result["copies"] == 6
+    assert result["bcubed_f1"] >= FLOOR_DEV_STREAM_F1 and result["adjusted_rand"] >= FLOOR_DEV_STREAM_ARI

@@ -6,7 +6,9 @@ import pytest
 
 from mediebild.models.gloss import gloss, glossed_texts, version
 
-FLOOR_DEMO_INFO_TYPE_F1 = 0.50  # the demo scenario's relevant items, weighted F1 (0.40 before the glosses)
+# Smoke test, not a target: the demo scenario's relevant items measured weighted F1 0.50 with the glosses (0.40
+# without); the loose floor only catches a gloss or head that stopped working. The demo is a showcase.
+SMOKE_DEMO_INFO_TYPE_F1 = 0.40
 
 
 def test_advice_and_people_get_their_english_words():
@@ -27,7 +29,8 @@ def test_version_is_stable():
 
 
 @pytest.mark.slow
-def test_swedish_information_types_on_the_demo_meet_floor():
+def test_swedish_information_types_on_the_demo_smoke():
+    """Smoke test with a loose floor on the demo (a showcase, never tuned on)."""
     from sklearn.metrics import f1_score
 
     from mediebild.demo.scenario import load_scenario
@@ -42,18 +45,26 @@ def test_swedish_information_types_on_the_demo_meet_floor():
     langs = [lang for lang, _ in detect_languages(texts)]
     predicted = categories.load().predict(texts, langs, lemmas=lemmatise(texts, langs))
     truth = [INFO_TYPES[i.info_type] for i in items]
-    assert f1_score(truth, [p["info_type"] for p in predicted], average="weighted") >= FLOOR_DEMO_INFO_TYPE_F1
+    f1 = f1_score(truth, [p["info_type"] for p in predicted], average="weighted")
+    print(f"demo information type weighted F1 (smoke) {f1:.3f}")
+    assert f1 >= SMOKE_DEMO_INFO_TYPE_F1
 
 
-FLOOR_BLIND_INFO_TYPE_F1 = 0.54  # models/eval_data/heldout/sv_info_type.csv, written blind (0.51 without glosses)
+# The blind Swedish information-type set (models/eval_data/heldout/sv_info_type.csv) is held out: no floor here, or
+# it would become a selection criterion; its score is reported in models/artifacts/categories.md.
 
 
-def test_blind_swedish_information_types_meet_floor():
+# A Swedish information-type development set that is not the demo (models/eval_data/dev/sv_info_type_dev.csv, 60 texts,
+# 10 per class, incidents of the other dev sets): weighted F1 0.562 with the glosses, 0.460 without. Never lower.
+FLOOR_DEV_INFO_TYPE_F1 = 0.54
+
+
+def test_swedish_information_types_on_the_development_set_meet_floor():
     from pathlib import Path
 
     from mediebild.models.eval.classifiers import eval_info_type_csv
 
-    here = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "heldout" / "sv_info_type.csv"
+    here = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / "sv_info_type_dev.csv"
     result = eval_info_type_csv(here)
-    assert result["n"] >= 250
-    assert result["weighted_f1"] >= FLOOR_BLIND_INFO_TYPE_F1
+    print(f"dev information type weighted F1 {result['weighted_f1']}")
+    assert result["n"] >= 60 and result["weighted_f1"] >= FLOOR_DEV_INFO_TYPE_F1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from mediebild.models.rumours import RumourItem, assess, casualty_figures, hedges, reason_text
 
@@ -61,10 +62,23 @@ def test_weak_hedges_need_company_and_unrelated_quantities_do_not_contradict():
     assert not quantities.rumour
 
 
-def test_denials_in_plain_words():
-    for text in ("Belgisk polis: Ingen explosion vid Schuman", "Swedavia: Arlanda är inte utrymt", "Police: no shooting at T-Centralen"):
+def test_denials_are_a_grammar_not_a_list_of_events():
+    """Verbs of denying, a claim called false, a negated verb of happening; no incident's nouns."""
+    for text in ("Räddningstjänsten: Det har inte skett någon ny läcka",
+                 "Polisen: Inget tyder på att någon beväpnad person fanns i skolan",
+                 "Smittskyddsläkaren har inga uppgifter om att någon blivit sjuk av vattnet",
+                 "Uppgiften om sabotage saknar grund, säger polisen",
+                 "Elbolaget avfärdar uppgifterna om en veckas avbrott",
+                 "Ryktet om plundring är falskt",
+                 "Police deny reports of a second gunman",
+                 "There is no truth in claims that the dam is failing",
+                 "TTC says reports of an explosion are false"):
         assert assess([RumourItem(text, "official")]).codes == ["denial"], text
-    assert not assess([RumourItem("Så skyddar du dig mot falska bilder", "editorial")]).rumour
+    for text in ("Ingen har skadats i branden", "Inga uppgifter om skadade i nuläget", "No injuries have been reported",
+                 "Den misstänkte förnekar brott", "Så skyddar du dig mot falska bilder", "Det stämmer att vägen är avstängd",
+                 "This should never happen again"):
+        assert not assess([RumourItem(text, "official")]).rumour, text
+    assert hedges("Ryktet om plundring är falskt, säger polisen") == []  # a denial passes no hedge on
 
 
 def test_every_reason_has_a_code_with_parameters_and_both_languages():
@@ -111,9 +125,58 @@ def test_weak_hedges_count_a_story_and_its_copies_once_and_no_reports_is_no_hedg
     assert hedges("Polisen har inga uppgifter om någon koppling till Sverige", weak=True) == []
 
 
-def test_hearsay_in_posts_is_a_hedge():
+def test_hearsay_in_posts_is_a_hedge_but_hearing_a_sound_is_not():
     assert hedges("Hör att all tunnelbana är stoppad?? Någon som vet?", weak=False) == ["hör att"]
     assert hedges("Det sägs att det skjuts där", weak=False) == ["det sägs"]
     assert hedges("Hearing that the metro is shut, can anyone confirm?", weak=False) == ["can anyone confirm", "hearing that"]
     assert not hedges("Polisen hörde vittnen på plats", weak=False)
     assert not hedges("Någon som vet om Eurostar går från Bryssel i morgon?", weak=False)  # a question, not hearsay
+    assert not hedges("I hear the helicopters over Salford all night", weak=False)  # a sound (CrisisLexT26's four "I hear")
+    assert hedges("I heard there might be a shooter at the school", weak=False) == ["i heard there"]
+    assert hedges("Workers are said to have been injured", weak=False) == ["are said to have"]
+    assert hedges("Polisen kan i nuläget inte bekräfta hur många som skadats", weak=False) != []
+
+
+DEV_RUMOUR_CUES = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / "rumour_hedges.csv"
+# Floors on the development set written for the rumour cues (132 sv/en posts about incidents other than the demo's;
+# models/artifacts/stories.md): measured hedge P 1.00 R 0.77 (any hedge R 0.91), denial P 1.00 R 0.82,
+# confirmation 1.00 / 1.00. Dev figures, optimistic: the rules were written with the set at hand.
+FLOOR_DEV_CUES = {"hedge": (0.95, 0.75), "hedge_any": (0.9, 0.88), "denial": (0.95, 0.8), "confirmation": (0.95, 0.95)}
+
+
+def test_rumour_cues_on_the_development_set_meet_floors():
+    from mediebild.models.eval.rumours import eval_rumour_cues
+
+    result = eval_rumour_cues(DEV_RUMOUR_CUES)
+    assert result["n"] >= 120
+    for cue, (precision, recall) in FLOOR_DEV_CUES.items():
+        print(cue, result[cue]["precision"], result[cue]["recall"])
+        assert result[cue]["precision"] >= precision and result[cue]["recall"] >= recall, (cue, result[cue])
+
+
+DEV = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev"
+
+
+def test_contradicting_figures_on_the_development_pairs_meet_floor():
+    """22 pairs of casualty reports (dev; stories.md): a later, higher figure is an unfolding toll, a lower one or a
+    different one at about the same time contradicts. Measured P 1.00 R 0.91 (P 0.77 before the rising-toll rule)."""
+    from mediebild.models.eval.rumours import eval_casualty_pairs
+
+    result = eval_casualty_pairs(DEV / "casualty_pairs.csv")
+    print(result)
+    assert result["n"] >= 20 and result["precision"] >= 0.95 and result["recall"] >= 0.85
+
+
+def test_the_development_stream_flags_its_rumours_and_nothing_else():
+    """The gold stories of the dev stream (Norrköping port): the two rumours are flagged (hedged, then denied), the
+    ten other stories are not (the casualty count rising 4 -> 9 -> 12 within hours is no contradiction)."""
+    from collections import defaultdict
+
+    from mediebild.models.corpora.labelled import read_stream
+
+    stories = defaultdict(list)
+    for row in read_stream(DEV / "norrkoping_port_stream.csv"):
+        if not row["story"].startswith("noise"):
+            stories[row["story"]].append(RumourItem(f"{row['title']}\n{row['text']}", row["kind"], row["time"], row["source"]))
+    flagged = {story for story, items in stories.items() if assess(items).rumour}
+    assert flagged == {"rumour-terror", "rumour-toxic-cloud"}

@@ -29,3 +29,25 @@ def test_term_spikes_wait_for_history_and_find_the_new_word():
     assert term_spikes([[]] * 12 + [burst]) == []  # no baseline yet
     found = term_spikes(quiet + [burst])
     assert {s.key for s in found} == {"zaventem", "explosion"}
+
+
+def test_on_the_development_stream_only_the_first_reports_break():
+    """The dev stream's gold stories hour by hour (models/eval_data/dev/norrkoping_port_stream.csv): the default rule
+    raises one alert, the first reports in the hour of the blast (the same for min_count 4-6, min_score 2.5-3,
+    min_ratio 2-3); the later stories grow too slowly to count as breaking."""
+    from collections import defaultdict
+    from datetime import timedelta
+    from pathlib import Path
+
+    from mediebild.models.corpora.labelled import read_stream
+    from mediebild.timeutil import floor_hour
+
+    rows = read_stream(Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / "norrkoping_port_stream.csv")
+    first = floor_hour(rows[0]["time"]) - timedelta(hours=12)
+    n_hours = int((floor_hour(rows[-1]["time"]) - first) / timedelta(hours=1)) + 1
+    counts = defaultdict(lambda: [0] * n_hours)
+    for row in rows:
+        counts[row["story"]][int((floor_hour(row["time"]) - first) / timedelta(hours=1))] += 1
+    alerts = [(h, s.key) for h in range(12, n_hours) for s in spikes({k: v[h - 12 : h + 1] for k, v in counts.items()})]
+    blast_hour = int((floor_hour(next(r["time"] for r in rows if r["story"] == "first-reports")) - first) / timedelta(hours=1))
+    assert alerts == [(blast_hour, "first-reports")]
