@@ -9,8 +9,13 @@ real Prefect server instead.
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
 def configure_prefect(db: Path | str | None = None) -> None:
@@ -29,3 +34,24 @@ def configure_prefect(db: Path | str | None = None) -> None:
     if db is not None and "PREFECT_HOME" not in os.environ:
         home = Path(db).resolve().parent / ".prefect"
         os.environ["PREFECT_HOME"] = str(home)
+
+
+def lazy_flow(builder: Callable[[], T]) -> Callable[[], T]:
+    """Decorate a builder of Prefect flows (or of anything built from prefect): call it once, on first use.
+
+    Importing prefect costs seconds, so a flow module builds its flow inside a function and the plain paths
+    (the CLI's `--engine plain`, the demo, the tests) never pay for it. Every call returns the object the
+    first call built; a lock keeps two threads from building two.
+    """
+    lock = threading.Lock()
+    built: list[T] = []
+
+    @functools.wraps(builder)
+    def get() -> T:
+        if not built:
+            with lock:
+                if not built:
+                    built.append(builder())
+        return built[0]
+
+    return get

@@ -23,6 +23,7 @@ from typing import Any
 from mediebild.data import digest_queries as q
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import ConfigError
+from mediebild.flows import lazy_flow
 from mediebild.reports import texts
 from mediebild.reports.brief import build_brief
 from mediebild.reports.digest import build_digest
@@ -211,7 +212,7 @@ def last_complete_hour(now: datetime | None = None) -> tuple[datetime, datetime]
 
 
 # -- Prefect ----------------------------------------------------------------------------------
-# The flows are built on first access (module __getattr__), so the CLI and the demo, which call the
+# The flows are built on first access (module __getattr__, flows.lazy_flow), so the CLI and the demo, which call the
 # plain functions, do not pay Prefect's import time. `from mediebild.flows.digest import digest_flow` works.
 
 
@@ -236,12 +237,9 @@ def run_brief_task(db: str, lang: str, formats: str, out_dir: str | None, send: 
     return run.documents
 
 
-_FLOWS: dict[str, Any] = {}
-
-
+@lazy_flow
 def _build_flows() -> dict[str, Any]:
-    if _FLOWS:
-        return _FLOWS
+    """{"digest_flow": ..., "brief_flow": ...}, built on first use (flows.lazy_flow)."""
     from prefect import flow, task
 
     digest_task = task(name="digest")(run_digest_task)
@@ -259,9 +257,7 @@ def _build_flows() -> dict[str, Any]:
 
     for fn in (digest_flow, brief_flow):
         fn.__qualname__ = fn.__name__  # importable as mediebild.flows.digest.<name> (module __getattr__)
-    _FLOWS["digest_flow"] = flow(name="mediebild-digest")(digest_flow)
-    _FLOWS["brief_flow"] = flow(name="mediebild-brief")(brief_flow)
-    return _FLOWS
+    return {"digest_flow": flow(name="mediebild-digest")(digest_flow), "brief_flow": flow(name="mediebild-brief")(brief_flow)}
 
 
 def __getattr__(name: str) -> Any:

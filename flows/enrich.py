@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from mediebild.items import item_text
 from mediebild.data import enrichments as db
+from mediebild.flows import lazy_flow
 from mediebild.models.language import detect_languages
 from mediebild.models.nlp import analyse, lemmatise
 from mediebild.timeutil import utcnow
@@ -236,7 +237,9 @@ def _parallel(batches, workers: int, state: tuple):
             yield future.result()
 
 
+@lazy_flow
 def _build_flow():
+    """(enrich task, enrich flow), built on first use (flows.lazy_flow)."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
 
@@ -255,22 +258,14 @@ def _build_flow():
     return enrich_task, enrich_flow
 
 
-_BUILT: tuple | None = None
-
-
 def get_enrich_flow():
-    """The Prefect flow, built on first use (importing prefect costs seconds)."""
-    global _BUILT
-    if _BUILT is None:
-        _BUILT = _build_flow()
-    return _BUILT[1]
+    """The Prefect flow `enrich`, built on first use."""
+    return _build_flow()[1]
 
 
 def get_enrich_task():
-    global _BUILT
-    if _BUILT is None:
-        _BUILT = _build_flow()
-    return _BUILT[0]
+    """The Prefect task `enrich-pending` that the flow runs."""
+    return _build_flow()[0]
 
 
 def enrich_flow(db: str, **kwargs: Any) -> dict[str, Any]:

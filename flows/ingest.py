@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from mediebild.errors import ConfigError, SourceError
+from mediebild.flows import lazy_flow
 from mediebild.monitors import monitor_for
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
@@ -185,7 +186,9 @@ def _only_transient(task, task_run, state) -> bool:
     return False
 
 
-def _build_flow():
+@lazy_flow
+def get_ingest_flow():
+    """The Prefect flow `ingest`, built on first use (flows.lazy_flow)."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -238,17 +241,6 @@ def _build_flow():
             store.close()
 
     return ingest_flow
-
-
-_FLOW = None
-
-
-def get_ingest_flow():
-    """The Prefect flow, built on first use (importing prefect costs seconds)."""
-    global _FLOW
-    if _FLOW is None:
-        _FLOW = _build_flow()
-    return _FLOW
 
 
 def run_ingest_flow(db: str, **kwargs: Any) -> IngestSummary:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediebild.flows import lazy_flow
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 
-_FLOW = None
 
-
-def _build_flow():
+@lazy_flow
+def get_monitor_flow():
+    """The Prefect flow `monitor-pass`, built on first use (flows.lazy_flow)."""
     from prefect import flow
 
     from mediebild.flows.enrich import get_enrich_flow
@@ -35,10 +36,3 @@ def _build_flow():
         return result
 
     return monitor_pass
-
-
-def get_monitor_flow():
-    global _FLOW
-    if _FLOW is None:
-        _FLOW = _build_flow()
-    return _FLOW

@@ -16,6 +16,7 @@ from typing import Any
 
 from mediebild.items import item_text
 from mediebild.data import stories as db
+from mediebild.flows import lazy_flow
 from mediebild.models.clustering import (
     ClusterDoc,
     ClusterState,
@@ -217,27 +218,22 @@ def _raise_alerts(con, *, now: datetime, rule: SpikeRule) -> list[dict[str, Any]
 
 
 # -- Prefect: a thin wrapper ----------------------------------------------------------------------------------
-_FLOW = None
-
-
+@lazy_flow
 def get_stories_flow():
-    """The Prefect flow `stories`, built on first use (importing prefect costs seconds)."""
-    global _FLOW
-    if _FLOW is None:
-        from prefect import flow, task
-        from prefect.cache_policies import NO_CACHE
+    """The Prefect flow `stories`, built on first use (flows.lazy_flow)."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
 
-        @task(name="update-stories", cache_policy=NO_CACHE, persist_result=False)
-        def update_stories_task(db_path: str, now: datetime | None) -> dict[str, Any]:
-            from mediebild.data.store import Store
+    @task(name="update-stories", cache_policy=NO_CACHE, persist_result=False)
+    def update_stories_task(db_path: str, now: datetime | None) -> dict[str, Any]:
+        from mediebild.data.store import Store
 
-            with Store.open(db_path) as store:
-                return update_stories(store, now=now)
+        with Store.open(db_path) as store:
+            return update_stories(store, now=now)
 
-        @flow(name="stories", persist_result=False, log_prints=False)
-        def stories_flow(db: str, now: datetime | None = None) -> dict[str, Any]:
-            """Dedup, cluster, spike alerts and rumour flags for the items not yet assigned."""
-            return update_stories_task(db, now)
+    @flow(name="stories", persist_result=False, log_prints=False)
+    def stories_flow(db: str, now: datetime | None = None) -> dict[str, Any]:
+        """Dedup, cluster, spike alerts and rumour flags for the items not yet assigned."""
+        return update_stories_task(db, now)
 
-        _FLOW = stories_flow
-    return _FLOW
+    return stories_flow
