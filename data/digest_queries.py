@@ -339,6 +339,17 @@ def insert_digest(
     return checksum
 
 
+def document_set(con: Con, *, kind: str, period_start: datetime, period_end: datetime, lang: str,
+                 version: int) -> list[dict[str, Any]]:
+    """Every format of one stored version of a document: [{id, format, body (bytes)}], by id."""
+    rows = con.execute(
+        """SELECT id, format, body FROM digests WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ?
+           AND version = ? ORDER BY id""",
+        [kind, _naive(period_start), _naive(period_end), lang, version],
+    ).fetchall()
+    return [{"id": doc_id, "format": fmt, "body": bytes(body)} for doc_id, fmt, body in rows]
+
+
 _DIGEST_META = """id, kind, period_start, period_end, lang, format, version, octet_length(body) AS bytes,
                   len(item_ids) AS n_items, len(story_ids) AS n_stories, checksum, created_at"""
 

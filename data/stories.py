@@ -43,6 +43,12 @@ def load_state(con: Con, name: str) -> Any | None:
     return None if row is None else pickle.loads(zlib.decompress(row[0]))
 
 
+def state_digest(con: Con, name: str) -> str | None:
+    """A digest (sha1) of the saved state blob `name`, or None when none is saved: tells whether it changed."""
+    row = con.execute("SELECT sha1(state) FROM story_state WHERE name = ?", [name]).fetchone()
+    return None if row is None else row[0]
+
+
 def save_state(con: Con, name: str, state: Any, *, now: datetime) -> int:
     blob = zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 3)
     con.execute(

@@ -77,13 +77,10 @@ def send_stored(store, digest_id: str, *, settings: SendSettings | None = None) 
     settings = settings if settings is not None else load_send_settings()
     if not settings.configured:
         raise ConfigError("sending needs a [send] section in mediebild.toml (folder, email or webhooks)")
-    rows = store.con.execute(
-        """SELECT id, format, body FROM digests WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ?
-           AND version = ? ORDER BY id""",
-        [record["kind"], record["period_start"].replace(tzinfo=None), record["period_end"].replace(tzinfo=None),
-         record["lang"], record["version"]],
-    ).fetchall()
-    documents = {fmt: Document(doc_id, fmt, bytes(body), f"{doc_id}.{EXTENSIONS[fmt]}") for doc_id, fmt, body in rows}
+    rows = q.document_set(store.con, kind=record["kind"], period_start=record["period_start"],
+                          period_end=record["period_end"], lang=record["lang"], version=record["version"])
+    documents = {r["format"]: Document(r["id"], r["format"], r["body"], f"{r['id']}.{EXTENSIONS[r['format']]}")
+                 for r in rows}
     label = texts.fmt_period(record["period_start"], record["period_end"], record["lang"])
     subject = _subject({"lang": record["lang"], "kind": record["kind"], "period": {"label": label}})
     package = Package(record["kind"], record["period_start"], record["period_end"], record["lang"], subject, documents)

@@ -9,7 +9,6 @@ Everything is dedup'd; only relevant items (all items before enrichment exists) 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -161,20 +160,15 @@ def update_stories(
 _STATE_CACHE: dict[tuple[str, str], tuple[str, Any]] = {}
 
 
-def _stored_digest(store, name: str) -> str | None:
-    row = store.con.execute("SELECT state FROM story_state WHERE name = ?", [name]).fetchone()
-    return None if row is None else hashlib.sha1(row[0]).hexdigest()
-
-
 def _load_state(store, name: str):
     cached = _STATE_CACHE.pop((str(store.path), name), None)  # the pass owns it; a failed pass leaves nothing
-    if cached is not None and cached[0] == _stored_digest(store, name):
+    if cached is not None and cached[0] == db.state_digest(store.con, name):
         return cached[1]
     return db.load_state(store.con, name)
 
 
 def _remember_state(store, name: str, obj: Any) -> None:
-    digest = _stored_digest(store, name)
+    digest = db.state_digest(store.con, name)
     if digest is not None:
         _STATE_CACHE[(str(store.path), name)] = (digest, obj)
 

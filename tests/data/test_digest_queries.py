@@ -103,6 +103,14 @@ def test_digest_rows_versions_and_reads(store):
     assert [r["id"] for r in q.list_digests(store.con)] == ["digest-a-v1"]
     assert q.previous_document(store.con, kind="digest", lang="sv", before=H + timedelta(hours=1))["id"] == "digest-a-v1"
     assert q.previous_document(store.con, kind="digest", lang="sv", before=H) is None
+    html = {**args, "fmt": "html"}
+    q.insert_digest(store.con, id="digest-a-html-v1", version=1, body=b"<p>hej</p>", item_ids=[], story_ids=[], **html)
+    q.insert_digest(store.con, id="digest-a-v2", version=2, body=b"# ny", item_ids=[], story_ids=[], **args)
+    same = {k: v for k, v in args.items() if k != "fmt"}
+    assert q.document_set(store.con, version=1, **same) == [
+        {"id": "digest-a-html-v1", "format": "html", "body": b"<p>hej</p>"},
+        {"id": "digest-a-v1", "format": "md", "body": b"# hej"}]
+    assert q.document_set(store.con, version=3, **same) == []
 
 
 def test_a_period_is_delivered_once_per_recipient(store):
