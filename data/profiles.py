@@ -21,11 +21,6 @@ def save_profile(con, profile: Profile) -> int:
 
 
 def load_active_profile(con) -> Profile | None:
-    """The newest stored profile, or None when none is set (or the table does not exist yet)."""
-    import duckdb
-
-    try:
-        row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
-    except duckdb.CatalogException:  # a database from before migration 0002
-        return None
+    """The newest stored profile, or None when none is set."""
+    row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
     return None if row is None else Profile.from_text(row[0])

@@ -66,10 +66,6 @@ def test_enrichment_and_entities_when_present(store):
     add(store, 4, H)
     assert q.info_type_counts(store.con, H, H + timedelta(hours=1)) == []
     assert not q.has_relevance(store.con)
-    # the tables come from migration 0002 (enrichment); the minimal shape is made here if it is not there
-    store.con.execute("CREATE TABLE IF NOT EXISTS enrichments (item_id VARCHAR, enriched_at TIMESTAMP, "
-                      "model_version VARCHAR, relevant BOOLEAN, info_type VARCHAR)")
-    store.con.execute("CREATE TABLE IF NOT EXISTS entities (item_id VARCHAR, label VARCHAR, text VARCHAR, norm_id VARCHAR)")
     ids = [r[0] for r in store.con.execute("SELECT id FROM items ORDER BY id").fetchall()]
     store.con.executemany(
         "INSERT INTO enrichments (item_id, enriched_at, model_version, relevant, info_type) VALUES (?, now()::TIMESTAMP, 'test', ?, ?)", [
