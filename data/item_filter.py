@@ -4,8 +4,10 @@ relevance, as an information officer narrows a monitoring view ("only social med
 `ItemFilter` holds the choices as plain label keys (`social`, `caution_and_advice`, `negative`); `where()` turns
 them into one SQL condition over `items i` joined with `enrichments e`, with its parameters. Choices on
 enrichment columns need the enrichment step to have run: `where(enriched=False)` raises a UserError naming the
-missing step rather than silently selecting nothing. `key` is a short stable fingerprint, so a filtered digest is stored as
-its own document kind (`digest-<key>`) and never replaces, or counts as, the full hourly digest.
+missing step rather than silently selecting nothing. `key` is a short stable fingerprint, so a filtered digest
+is stored as its own document kind (`digest-<key>`) and never replaces, or counts as, the full hourly digest.
+
+Data layer: imports the core (errors); nothing above it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Incident profiles in the store: the newest row of `profiles` is the active one.
 
-Data layer: imports the core (mediebild.profile) and nothing above it.
+Data layer: imports the core (mediebild.profile, timeutil) and nothing above it.
 """
 
 from __future__ import annotations

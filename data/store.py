@@ -3,7 +3,11 @@
 Writes go through a Store opened read-write by one process (ingest, enrich, the demo, serve). Readers
 use `Store.open(path, read_only=True)` or Parquet snapshots. Every write that belongs together (a
 source's items, its fetch row, its problems and its new cursor) is one transaction, so a crash or a
-kill loses at most the source in flight and never leaves half of it behind.
+kill loses at most the source in flight and never leaves half of it behind. `Store.open` hands out a
+store at the current schema only (`check_schema`): a writer migrates first, a reader of an older
+database gets a StoreError saying to run `mediebild init`.
+
+Data layer: imports the core (errors, items, sources, timeutil), duckdb and pyarrow; nothing above it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Each renders every format from one data dict, stores every document in the `dige
 to `out_dir` (atomic) and, with `send`, delivers them as configured in `[send]` (reports/send.py).
 The thin Prefect flows `digest_flow` (top of every hour) and `brief_flow` (on demand and before the
 conferences in `[brief] conference_times`) wrap them; `deployments()` gives what `mediebild serve` serves.
+
+Flows layer: imports reports, data (digest_queries, item_filter, the store) and the core; never SQL of its own.
 """
 
 from __future__ import annotations

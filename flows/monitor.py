@@ -3,6 +3,8 @@
 This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
+
+Flows layer: imports the other flows, monitors.http (the fetch limits) and prefect (inside the builder).
 """
 
 from __future__ import annotations

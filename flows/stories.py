@@ -5,6 +5,8 @@ as a thin Prefect flow. One pass reads the items no pass has seen, loads the ded
 saved by the previous pass, assigns the new items, and writes everything (memberships, copies, merges,
 story figures, alerts, the new state) in one transaction, so a crash loses at most the pass in flight.
 Everything is dedup'd; only relevant items (all items before enrichment exists) are clustered.
+
+Flows layer: imports models (clustering, dedup, rumours, spikes, nlp), data.stories and the core.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ figures against the previous hour, volume per hour and kind, top stories, what i
 digest, official statements verbatim, rumours with why, alerts, what the public asks and needs, the
 most-named places and organisations, items per source, the newest items and the sources that failed.
 Parts whose pipeline step has not run yet are None (the templates say so) rather than missing.
+
+Reports layer: imports data (digest_queries, item_filter), reports.texts and the core.
 """
 
 from __future__ import annotations
