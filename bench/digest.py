@@ -66,23 +66,21 @@ def populate(store: Store, n: int) -> float:
                 FROM range({SOURCES}) a(s), range({HOURS}) b(h)""",
             [start, start],
         )
-        if store.has_table("enrichments"):
-            con.execute(
-                """INSERT INTO enrichments (item_id, enriched_at, model_version, lang, relevance, relevant, info_type, tone)
-                   SELECT 'it-' || i, now()::TIMESTAMP, 'bench', 'sv', (i % 100) / 100.0, i % 3 <> 0,
-                          ['caution_and_advice', 'affected_individuals', 'infrastructure_and_utilities',
-                           'sympathy_and_support', 'not_applicable'][1 + i % 5], ['negative', 'neutral'][1 + i % 2]
-                   FROM range(?) t(i)""",
-                [n],
-            )
-        if store.has_table("entities"):
-            con.execute(
-                """INSERT INTO entities (item_id, label, text, norm_id)
-                   SELECT 'it-' || i, CASE WHEN i % 2 = 0 THEN 'LOC' ELSE 'ORG' END,
-                          ['Zaventem', 'Bryssel', 'Maalbeek', 'Polisen', 'SAS', 'UD'][1 + i % 6], NULL
-                   FROM range(0, ?, 10) t(i)""",
-                [n],
-            )
+        con.execute(
+            """INSERT INTO enrichments (item_id, enriched_at, model_version, lang, relevance, relevant, info_type, tone)
+               SELECT 'it-' || i, now()::TIMESTAMP, 'bench', 'sv', (i % 100) / 100.0, i % 3 <> 0,
+                      ['caution_and_advice', 'affected_individuals', 'infrastructure_and_utilities',
+                       'sympathy_and_support', 'not_applicable'][1 + i % 5], ['negative', 'neutral'][1 + i % 2]
+               FROM range(?) t(i)""",
+            [n],
+        )
+        con.execute(
+            """INSERT INTO entities (item_id, label, text, norm_id)
+               SELECT 'it-' || i, CASE WHEN i % 2 = 0 THEN 'LOC' ELSE 'ORG' END,
+                      ['Zaventem', 'Bryssel', 'Maalbeek', 'Polisen', 'SAS', 'UD'][1 + i % 6], NULL
+               FROM range(0, ?, 10) t(i)""",
+            [n],
+        )
     return time.perf_counter() - t0
 
 

@@ -1,9 +1,11 @@
 """The reads that the hourly digest and the conference brief need, and the digests/sends tables.
 
-Every function takes a duckdb connection (`store.con`) and aware UTC datetimes, and returns plain
-dicts with aware UTC datetimes. Nothing here knows how a document looks. Tables written by later
-steps (enrichments, entities, stories) may be missing: each reader checks first and returns
-None or an empty list, so a digest works on a database with only items, sources, fetches and problems.
+Every function takes a duckdb connection (`store.con`) of a store at the current schema (Store.open checks
+it) and aware UTC datetimes, and returns plain dicts with aware UTC datetimes. Nothing here knows how a
+document looks. The later steps (enrichment, stories) may not have run yet: their readers then return None
+or an empty list, so a digest works on a database with only items, sources, fetches and problems.
+
+Data layer: imports the core (items, timeutil), duckdb and the rest of data/; nothing above it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ import duckdb
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.data.store import fetch_dicts as _rows
 from mediebild.data.store import naive_utc as _naive
-from mediebild.data.store import table_columns as columns
-from mediebild.data.store import table_exists
+from mediebild.data.stories import list_alerts, list_stories
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, hours, utcnow
 
@@ -30,21 +31,18 @@ PLACE_LABELS = ("LOC", "GPE", "PLACE", "FAC")
 ORG_LABELS = ("ORG", "ORGANISATION", "ORGANIZATION")
 
 
-def enrichment_ran(con: Con) -> bool:
-    """True once the enrichment step has written something (its tables exist from migration 0002 on)."""
-    if not table_exists(con, "enrichments"):
-        return False
-    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM enrichments LIMIT 1)").fetchone()[0])
-
-
 def _any(con: Con, sql: str) -> bool:
     return bool(con.execute(f"SELECT count(*) FROM ({sql} LIMIT 1)").fetchone()[0])
 
 
+def enrichment_ran(con: Con) -> bool:
+    """True once the enrichment step has written something."""
+    return _any(con, "SELECT 1 FROM enrichments")
+
+
 def has_relevance(con: Con) -> bool:
     """True once enrichment has judged the relevance of some item."""
-    return enrichment_ran(con) and "relevant" in columns(con, "enrichments") and _any(
-        con, "SELECT 1 FROM enrichments WHERE relevant IS NOT NULL")
+    return _any(con, "SELECT 1 FROM enrichments WHERE relevant IS NOT NULL")
 
 
 class PeriodItems:
@@ -60,23 +58,17 @@ class PeriodItems:
         self.item_filter = item_filter
         self.table = f"digest_period_{uuid.uuid4().hex[:12]}"
         self.enriched = enrichment_ran(con)
-        have = columns(con, "enrichments") if self.enriched else set()
         # a label counts only once some item has it: enrichment may run before its classifiers exist
-        self.relevance_known = "relevant" in have and _any(con, "SELECT 1 FROM enrichments WHERE relevant IS NOT NULL")
-        self.info_known = "info_type" in have and _any(con, "SELECT 1 FROM enrichments WHERE info_type IS NOT NULL")
+        self.relevance_known = has_relevance(con)
+        self.info_known = _any(con, "SELECT 1 FROM enrichments WHERE info_type IS NOT NULL")
 
     def __enter__(self) -> "PeriodItems":
-        have = columns(self.con, "enrichments") if self.enriched else set()
-        relevant = "e.relevant" if "relevant" in have else "NULL::BOOLEAN"
-        info_type = "e.info_type" if "info_type" in have else "NULL::VARCHAR"
-        join = "LEFT JOIN enrichments e ON e.item_id = i.id" if have else ""
-        chosen, params = self.item_filter.where(have)
+        chosen, params = self.item_filter.where(enriched=self.enriched)
         self.con.execute(
             f"""CREATE TEMP TABLE {self.table} AS
                 SELECT i.id, i.source_id, coalesce(s.name, i.source_id) AS source_name, i.kind, i.url, i.title,
-                       i.text, i.author, i.published_at, i.content_hash,
-                       {relevant} AS relevant, {info_type} AS info_type
-                FROM items i LEFT JOIN sources s ON s.id = i.source_id {join}
+                       i.text, i.author, i.published_at, i.content_hash, e.relevant, e.info_type
+                FROM items i LEFT JOIN sources s ON s.id = i.source_id LEFT JOIN enrichments e ON e.item_id = i.id
                 WHERE i.published_at >= ? AND i.published_at < ? AND {chosen}""",
             [_naive(self.start), _naive(self.end), *params],
         )
@@ -144,15 +136,12 @@ class PeriodItems:
 
     def top_entities(self, labels: tuple[str, ...], *, limit: int = 10) -> list[dict[str, Any]]:
         """Most-named entities with one of `labels` (distinct items per name)."""
-        if not table_exists(self.con, "entities"):
-            return []
-        key = "coalesce(n.norm_id, n.text)" if "norm_id" in columns(self.con, "entities") else "n.text"
         marks = ", ".join("?" for _ in labels)
         return _rows(
             self.con,
             f"""SELECT mode(n.text) AS text, max(n.label) AS label, count(DISTINCT n.item_id) AS items
                 FROM entities n JOIN {self.table} p ON p.id = n.item_id
-                WHERE upper(n.label) IN ({marks}) GROUP BY {key} ORDER BY items DESC, text LIMIT ?""",
+                WHERE upper(n.label) IN ({marks}) GROUP BY coalesce(n.norm_id, n.text) ORDER BY items DESC, text LIMIT ?""",
             [*[label.upper() for label in labels], limit],
         )
 
@@ -208,9 +197,8 @@ def volume_by_hour(con: Con, start: datetime, end: datetime,
     counts: dict[datetime, dict[str, int]] = {h: dict.fromkeys(KINDS, 0) for h in hours(start, end)}
     join, chosen, params = "", "TRUE", []
     if item_filter.active:
-        have = columns(con, "enrichments") if enrichment_ran(con) else set()
-        chosen, params = item_filter.where(have)
-        join = "LEFT JOIN enrichments e ON e.item_id = i.id" if have else ""
+        chosen, params = item_filter.where(enriched=enrichment_ran(con))
+        join = "LEFT JOIN enrichments e ON e.item_id = i.id"
     for hour, kind, n in con.execute(
         f"""SELECT date_trunc('hour', i.published_at) AS h, i.kind, count(*) FROM items i {join}
             WHERE i.published_at >= ? AND i.published_at < ? AND {chosen} GROUP BY h, i.kind""",
@@ -267,33 +255,24 @@ def fetch_summary(con: Con, start: datetime, end: datetime) -> dict[str, int]:
     return {"ok": ok or 0, "failed": bad or 0, "sources": sources or 0}
 
 
-# -- stories and alerts (present once the stories step has landed) -------------------------------
+# -- stories and alerts (once the stories step has run) ------------------------------------------
 
 
 def stories_ran(con: Con) -> bool:
-    """True once the stories step has looked at items (its tables exist and are not empty)."""
-    if not (table_exists(con, "stories") and table_exists(con, "story_seen")):
-        return False
-    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM story_seen LIMIT 1)").fetchone()[0])
+    """True once the stories step has looked at items."""
+    return _any(con, "SELECT 1 FROM story_seen")
 
 
 def stories(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]] | None:
-    """Stories active in the period, or None when the stories step has not run (or is not installed)."""
-    try:
-        from mediebild.data.stories import list_stories
-    except ImportError:
-        return None
+    """Stories active in the period, or None when the stories step has not run."""
     if not stories_ran(con):
         return None
     return list_stories(con, since=as_utc(start), until=as_utc(end), limit=limit)
 
 
 def alerts(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]] | None:
-    """Alerts of the period. An alert is raised at the end of the hour that spiked, so (start, end]."""
-    try:
-        from mediebild.data.stories import list_alerts
-    except ImportError:
-        return None
+    """Alerts of the period, or None before the stories step. An alert is raised at the end of the hour that
+    spiked, so (start, end]."""
     if not stories_ran(con):
         return None
     tick = timedelta(microseconds=1)
@@ -337,6 +316,17 @@ def insert_digest(
          checksum, _naive(created_at or utcnow())],
     )
     return checksum
+
+
+def document_set(con: Con, *, kind: str, period_start: datetime, period_end: datetime, lang: str,
+                 version: int) -> list[dict[str, Any]]:
+    """Every format of one stored version of a document: [{id, format, body (bytes)}], by id."""
+    rows = con.execute(
+        """SELECT id, format, body FROM digests WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ?
+           AND version = ? ORDER BY id""",
+        [kind, _naive(period_start), _naive(period_end), lang, version],
+    ).fetchall()
+    return [{"id": doc_id, "format": fmt, "body": bytes(body)} for doc_id, fmt, body in rows]
 
 
 _DIGEST_META = """id, kind, period_start, period_end, lang, format, version, octet_length(body) AS bytes,

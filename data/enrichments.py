@@ -4,6 +4,8 @@ An item is pending when it has no enrichments row, or its row was made by anothe
 version of the item, or with another incident profile. Writes are bulk (Arrow tables registered with DuckDB)
 and idempotent: a batch's enrichments rows and entities rows are deleted and inserted again in one transaction.
 This module knows rows and columns only, nothing of models or document layout.
+
+Data layer: imports the core (timeutil) and pyarrow; nothing above it.
 """
 
 from __future__ import annotations

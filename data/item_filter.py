@@ -3,9 +3,11 @@ relevance, as an information officer narrows a monitoring view ("only social med
 
 `ItemFilter` holds the choices as plain label keys (`social`, `caution_and_advice`, `negative`); `where()` turns
 them into one SQL condition over `items i` joined with `enrichments e`, with its parameters. Choices on
-enrichment columns need the enrichment step to have run: `where()` raises a UserError naming the missing step
-rather than silently selecting nothing. `key` is a short stable fingerprint, so a filtered digest is stored as
-its own document kind (`digest-<key>`) and never replaces, or counts as, the full hourly digest.
+enrichment columns need the enrichment step to have run: `where(enriched=False)` raises a UserError naming the
+missing step rather than silently selecting nothing. `key` is a short stable fingerprint, so a filtered digest
+is stored as its own document kind (`digest-<key>`) and never replaces, or counts as, the full hourly digest.
+
+Data layer: imports the core (errors); nothing above it.
 """
 
 from __future__ import annotations
@@ -54,20 +56,23 @@ class ItemFilter:
         blob = json.dumps(self.describe(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]
 
-    def where(self, enrichment_columns: set[str]) -> tuple[str, list]:
-        """('cond AND cond', params) over `items i` and `enrichments e`; ('TRUE', []) when nothing is chosen."""
+    def where(self, *, enriched: bool) -> tuple[str, list]:
+        """('cond AND cond', params) over `items i` and `enrichments e`; ('TRUE', []) when nothing is chosen.
+
+        `enriched` says whether the enrichment step has run; choices on its columns need it.
+        """
         conditions: list[str] = []
         params: list = []
         for name, (column, needs_enrichment) in _COLUMNS.items():
             values = getattr(self, name)
             if not values:
                 continue
-            if needs_enrichment and column.split(".")[1] not in enrichment_columns:
+            if needs_enrichment and not enriched:
                 raise UserError(f"the {name.replace('_', ' ')} filter needs enriched items: run `mediebild enrich` first")
             conditions.append(f"{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
         if self.min_relevance is not None:
-            if "relevance" not in enrichment_columns:
+            if not enriched:
                 raise UserError("the relevance filter needs enriched items: run `mediebild enrich` first")
             conditions.append("e.relevance >= ?")
             params.append(float(self.min_relevance))

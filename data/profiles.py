@@ -1,6 +1,6 @@
 """Incident profiles in the store: the newest row of `profiles` is the active one.
 
-Data layer: imports the core (mediebild.profile) and nothing above it.
+Data layer: imports the core (mediebild.profile, timeutil) and nothing above it.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ def save_profile(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
 
 
 def load_active_profile(con: duckdb.DuckDBPyConnection) -> Profile | None:
-    """The newest stored profile, or None when none is set (or the table does not exist yet)."""
-    try:
-        row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
-    except duckdb.CatalogException:  # a database from before migration 0002
-        return None
+    """The newest stored profile, or None when none is set."""
+    row = con.execute("SELECT body FROM profiles ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
     return None if row is None else Profile.from_text(str(row[0]))

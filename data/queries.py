@@ -1,7 +1,9 @@
-"""Reads for people and analysts: source health now; trends, top sources and search come later.
+"""Reads for people and analysts: the health of every source.
 
 Every function takes a duckdb connection (read-only is enough) and returns plain dicts with aware
 UTC datetimes, so the CLI, the reports and the tests share one reading of the tables.
+
+Data layer: imports data.store and the core; nothing above it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,11 @@
 Writes go through a Store opened read-write by one process (ingest, enrich, the demo, serve). Readers
 use `Store.open(path, read_only=True)` or Parquet snapshots. Every write that belongs together (a
 source's items, its fetch row, its problems and its new cursor) is one transaction, so a crash or a
-kill loses at most the source in flight and never leaves half of it behind.
+kill loses at most the source in flight and never leaves half of it behind. `Store.open` hands out a
+store at the current schema only (`check_schema`): a writer migrates first, a reader of an older
+database gets a StoreError saying to run `mediebild init`.
+
+Data layer: imports the core (errors, items, sources, timeutil), duckdb and pyarrow; nothing above it.
 """
 
 from __future__ import annotations
@@ -63,25 +67,6 @@ def fetch_dicts(con, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any
     ]
 
 
-def table_exists(con, name: str) -> bool:
-    """Whether the main schema has this table (readers check before using a later migration's tables)."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-        ).fetchall()[0][0]
-    )
-
-
-def table_columns(con, table: str) -> set[str]:
-    """The column names of a main-schema table (empty when it does not exist)."""
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
-        ).fetchall()
-    }
-
-
 @dataclass
 class SourceChange:
     """What `Store.add_source` did: "added", "exists" (the same thing is already fetched) or "replaced"."""
@@ -114,7 +99,9 @@ class Store:
         """Open the database; with `create`, make it (and run migrations) when missing.
 
         Opening an existing file read-write applies pending migrations, so an upgraded mediebild
-        works on an old database without a separate step.
+        works on an old database without a separate step. Then `check_schema`: whatever opens a store
+        gets one at the current schema, or a StoreError. A read-only open cannot migrate, so an older
+        database is that error, saying to run `mediebild init` (or to let a writer open it first).
         """
         path = Path(path)
         if path.exists() and path.is_dir():
@@ -137,8 +124,13 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
         store = cls(con, path, read_only)
-        if not read_only and migrate:
-            store.migrate()
+        try:
+            if not read_only and migrate:
+                store.migrate()
+            store.check_schema()
+        except BaseException:
+            con.close()
+            raise
         return store
 
     @classmethod
@@ -185,14 +177,30 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(f"migration {version:04d}_{name} failed: {str(exc).splitlines()[0]}") from exc
             applied.append(version)
-        if "fetch_key" in table_columns(self.con, "sources"):
-            self._fill_fetch_keys()
+        self._fill_fetch_keys()
         return applied
 
-    def has_table(self, name: str) -> bool:
-        return bool(
-            self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
-        )
+    def check_schema(self) -> None:
+        """The one schema check: every bundled migration is applied, and none this mediebild does not know.
+
+        Readers code against the current schema only (every table and column of data/migrations/), so a
+        database that is behind is refused here, in one place, rather than half-read.
+        """
+        applied = set(self.applied_migrations())
+        known = {version for version, _, _ in migrations()}
+        newer = sorted(applied - known)
+        if newer:
+            raise StoreError(
+                f"{self.path} has schema {max(newer):04d}, newer than this mediebild knows ({max(known):04d}): "
+                "upgrade mediebild to open it"
+            )
+        pending = sorted(known - applied)
+        if pending:
+            missing = ", ".join(f"{v:04d}" for v in pending)
+            raise StoreError(
+                f"{self.path} has an older schema (migrations {missing} not applied): run `mediebild init --db "
+                f"{self.path}` to upgrade it (a writer such as `mediebild ingest` also upgrades it when it opens it)"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

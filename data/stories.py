@@ -3,8 +3,11 @@
 The write side (`unseen_items`, `record_pass`, `refresh_stories`, `save_state`, ...) is what
 `flows/stories.py` calls inside one transaction per pass. The read side (`list_stories`, `get_story`,
 `list_alerts`) is the contract the reports code against: plain dicts with aware UTC datetimes, counts as
-of `until`. Tables written by enrichment (enrichments, entities) may be missing; then lemmas, entities,
-categories and tone are simply absent. Nothing here knows how a document looks.
+of `until`. Items that enrichment has not reached yet simply have no lemmas, entities, categories or tone.
+Every function takes the connection of a store at the current schema (Store.open checks it). Nothing here
+knows how a document looks.
+
+Data layer: imports the core (items, timeutil), duckdb and data.store; nothing above it.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import duckdb
 from mediebild.data.store import aware_utc as _aware
 from mediebild.data.store import fetch_dicts as _rows
 from mediebild.data.store import naive_utc as _naive
-from mediebild.data.store import table_columns as _columns
-from mediebild.data.store import table_exists
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, floor_hour
 
@@ -43,6 +44,12 @@ def load_state(con: Con, name: str) -> Any | None:
     return None if row is None else pickle.loads(zlib.decompress(row[0]))
 
 
+def state_digest(con: Con, name: str) -> str | None:
+    """A digest (sha1) of the saved state blob `name`, or None when none is saved: tells whether it changed."""
+    row = con.execute("SELECT sha1(state) FROM story_state WHERE name = ?", [name]).fetchone()
+    return None if row is None else row[0]
+
+
 def save_state(con: Con, name: str, state: Any, *, now: datetime) -> int:
     blob = zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 3)
     con.execute(
@@ -58,40 +65,29 @@ def unseen_items(con: Con, *, until: datetime, limit: int | None = None) -> list
     Keys: id, source_id, kind, url, title, text, published_at, lang, lemmas (str or None),
     relevant (bool or None when not enriched), relevance (score or None), entities [norm_id or label:text].
     """
-    enrich = table_exists(con, "enrichments")
-    cols = _columns(con, "enrichments") if enrich else set()
-    lemmas = "e.lemmas" if "lemmas" in cols else "NULL"
-    relevant = "e.relevant" if "relevant" in cols else "NULL"
-    relevance = "e.relevance" if "relevance" in cols else "NULL"
-    lang = "coalesce(e.lang, i.lang)" if "lang" in cols else "i.lang"
-    join = "LEFT JOIN enrichments e ON e.item_id = i.id" if enrich else ""
-    sql = f"""
-        SELECT i.id, i.source_id, i.kind, i.url, i.title, i.text, i.published_at, {lang} AS lang,
-               {lemmas} AS lemmas, {relevant} AS relevant, {relevance} AS relevance
-        FROM items i {join}
+    sql = """
+        SELECT i.id, i.source_id, i.kind, i.url, i.title, i.text, i.published_at, coalesce(e.lang, i.lang) AS lang,
+               e.lemmas, e.relevant, e.relevance
+        FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
         WHERE i.published_at < ? AND NOT EXISTS (SELECT 1 FROM story_seen s WHERE s.item_id = i.id)
         ORDER BY i.published_at, i.id
     """ + (f" LIMIT {int(limit)}" if limit else "")
     items = _rows(con, sql, [_naive(until)])
-    if items and table_exists(con, "entities"):
-        ents = entity_ids(con, [i["id"] for i in items])
-        for item in items:
-            item["entities"] = ents.get(item["id"], [])
-    else:
-        for item in items:
-            item["entities"] = []
+    ents = entity_ids(con, [i["id"] for i in items])
+    for item in items:
+        item["entities"] = ents.get(item["id"], [])
     return items
 
 
 def entity_ids(con: Con, item_ids: Sequence[str]) -> dict[str, list[str]]:
     """item id -> its entities' language-independent ids (norm_id, else label:lower-cased text)."""
-    if not item_ids or not table_exists(con, "entities"):
+    if not item_ids:
         return {}
-    cols = _columns(con, "entities")
-    norm = "coalesce(norm_id, lower(label) || ':' || lower(text))" if "norm_id" in cols else "lower(label) || ':' || lower(text)"
     out: dict[str, list[str]] = defaultdict(list)
     for item_id, ent in con.execute(
-        f"SELECT item_id, {norm} FROM entities WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]
+        "SELECT item_id, coalesce(norm_id, lower(label) || ':' || lower(text)) FROM entities"
+        " WHERE item_id IN (SELECT unnest(?))",
+        [list(item_ids)],
     ).fetchall():
         if ent:
             out[item_id].append(ent)
@@ -225,9 +221,6 @@ def refresh_stories(
         ).fetchall()
     }
     at = _naive(now)
-    story_columns = _columns(con, "stories")
-    has_en = "rumour_reasons_en" in story_columns  # migration 0005
-    has_confirmed = "confirmed_at" in story_columns  # migration 0006
     for story_id in story_ids:
         if story_id not in figures:
             continue
@@ -244,15 +237,13 @@ def refresh_stories(
             at,
         ]
         if verdict is not None:
-            english = ", rumour_reasons_en = ?" if has_en else ""
-            confirmed = ", confirmed_at = ?, confirmed_reason = ?, confirmed_reason_en = ?" if has_confirmed else ""
             con.execute(
-                f"""UPDATE stories SET headline = ?, url = ?, representative_item_id = ?, first_seen = ?, last_seen = ?,
-                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ?{english}{confirmed}
+                """UPDATE stories SET headline = ?, url = ?, representative_item_id = ?, first_seen = ?, last_seen = ?,
+                   n_items = ?, updated_at = ?, rumour = ?, rumour_reasons = ?, rumour_codes = ?, rumour_reasons_en = ?,
+                   confirmed_at = ?, confirmed_reason = ?, confirmed_reason_en = ?
                    WHERE id = ?""",
-                params + [verdict.rumour, verdict.reasons, verdict.codes]
-                + ([list(getattr(verdict, "reasons_en", []))] if has_en else [])
-                + (_confirmed_columns(verdict) if has_confirmed else []) + [story_id],
+                params + [verdict.rumour, verdict.reasons, verdict.codes, list(getattr(verdict, "reasons_en", []))]
+                + _confirmed_columns(verdict) + [story_id],
             )
         else:
             con.execute(
@@ -350,8 +341,6 @@ def list_stories(
     in the last hour before `until` minus the hourly mean of the 12 hours before that. Ordering:
     (items in the 3 hours before `until` + 1) x ln(2 + items). `ids` restricts the list to those stories.
     """
-    if not table_exists(con, "stories"):
-        return []
     if until is None:
         latest = _latest_item_time(con)
         if latest is None:
@@ -360,14 +349,9 @@ def list_stories(
     until = as_utc(until)
     since = as_utc(since) if since is not None else None
     new_since = since if since is not None else until - timedelta(hours=1)
-    story_columns = _columns(con, "stories")
-    english = "any_value(st.rumour_reasons_en)" if "rumour_reasons_en" in story_columns else "NULL"
-    confirmed = ("any_value(st.confirmed_at) AS confirmed_at, any_value(st.confirmed_reason) AS confirmed_reason, "
-                 "any_value(st.confirmed_reason_en) AS confirmed_reason_en" if "confirmed_at" in story_columns else
-                 "NULL AS confirmed_at, NULL AS confirmed_reason, NULL AS confirmed_reason_en")
     rows = _rows(
         con,
-        f"""
+        """
         SELECT si.story_id AS id, min(i.published_at) AS first_seen, max(i.published_at) AS last_seen,
                count(*) AS n_items, count(DISTINCT i.source_id) AS n_outlets,
                count(c.item_id) AS n_copies,
@@ -379,7 +363,9 @@ def list_stories(
                count(*) FILTER (WHERE i.published_at >= ?) AS last_3h,
                count(*) FILTER (WHERE i.published_at >= ?) AS in_window,
                any_value(st.rumour) AS rumour, any_value(st.rumour_reasons) AS rumour_reasons,
-               {english} AS rumour_reasons_en, any_value(st.rumour_codes) AS rumour_codes, {confirmed}
+               any_value(st.rumour_reasons_en) AS rumour_reasons_en, any_value(st.rumour_codes) AS rumour_codes,
+               any_value(st.confirmed_at) AS confirmed_at, any_value(st.confirmed_reason) AS confirmed_reason,
+               any_value(st.confirmed_reason_en) AS confirmed_reason_en
         FROM story_items si
         JOIN stories st ON st.id = si.story_id AND st.merged_into IS NULL
         JOIN items i ON i.id = si.item_id
@@ -483,35 +469,29 @@ def _shares(counts: Counter) -> dict[str, float]:
 
 
 def _entities_of(con: Con, item_ids: Sequence[str]) -> dict[str, list[tuple[str, str, str | None]]]:
-    if not item_ids or not table_exists(con, "entities"):
+    if not item_ids:
         return {}
-    norm = "norm_id" if "norm_id" in _columns(con, "entities") else "NULL"
     out: dict[str, list] = defaultdict(list)
     for item_id, label, text, nid in con.execute(
-        f"SELECT item_id, label, text, {norm} FROM entities WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]
+        "SELECT item_id, label, text, norm_id FROM entities WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]
     ).fetchall():
         out[item_id].append((label, text, nid))
     return out
 
 
 def _enrichment_labels(con: Con, item_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    if not item_ids or not table_exists(con, "enrichments"):
+    if not item_ids:
         return {}
-    cols = _columns(con, "enrichments")
-    info = "info_type" if "info_type" in cols else "NULL"
-    tone = "tone" if "tone" in cols else "NULL"
     return {
         r[0]: (r[1], r[2])
         for r in con.execute(
-            f"SELECT item_id, {info}, {tone} FROM enrichments WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]
+            "SELECT item_id, info_type, tone FROM enrichments WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]
         ).fetchall()
     }
 
 
 def get_story(con: Con, story_id: str, *, until: datetime | None = None) -> dict[str, Any] | None:
     """One story's figures (as `list_stories`) plus its items, each original with its copies."""
-    if not table_exists(con, "stories"):
-        return None
     row = con.execute("SELECT merged_into FROM stories WHERE id = ?", [story_id]).fetchone()
     if row is None:
         return None
@@ -553,8 +533,6 @@ def _story_figures(con: Con, story_id: str, until: datetime | None) -> list[dict
 
 def list_alerts(con: Con, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
     """Alerts raised in [since, until), newest first."""
-    if not table_exists(con, "alerts"):
-        return []
     where, params = [], []
     if since is not None:
         where.append("a.raised_at >= ?")

@@ -6,6 +6,8 @@ local HTTP server on 127.0.0.1 as simulated time advances. For every simulated h
 server, started once for the whole process), enrichment, story clustering and alerts, and the hourly
 digest; at the end, the brief for the coordination conference. Everything lands in a DuckDB file and
 in the out folder.
+
+Flows layer: imports the other flows, data, monitors, demo/ (the scenario and its replay server) and the core.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Each renders every format from one data dict, stores every document in the `dige
 to `out_dir` (atomic) and, with `send`, delivers them as configured in `[send]` (reports/send.py).
 The thin Prefect flows `digest_flow` (top of every hour) and `brief_flow` (on demand and before the
 conferences in `[brief] conference_times`) wrap them; `deployments()` gives what `mediebild serve` serves.
+
+Flows layer: imports reports, data (digest_queries, item_filter, the store) and the core; never SQL of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from mediebild.data import digest_queries as q
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import ConfigError
+from mediebild.flows import lazy_flow
 from mediebild.reports import texts
 from mediebild.reports.brief import build_brief
 from mediebild.reports.digest import build_digest
@@ -76,13 +79,10 @@ def send_stored(store, digest_id: str, *, settings: SendSettings | None = None) 
     settings = settings if settings is not None else load_send_settings()
     if not settings.configured:
         raise ConfigError("sending needs a [send] section in mediebild.toml (folder, email or webhooks)")
-    rows = store.con.execute(
-        """SELECT id, format, body FROM digests WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ?
-           AND version = ? ORDER BY id""",
-        [record["kind"], record["period_start"].replace(tzinfo=None), record["period_end"].replace(tzinfo=None),
-         record["lang"], record["version"]],
-    ).fetchall()
-    documents = {fmt: Document(doc_id, fmt, bytes(body), f"{doc_id}.{EXTENSIONS[fmt]}") for doc_id, fmt, body in rows}
+    rows = q.document_set(store.con, kind=record["kind"], period_start=record["period_start"],
+                          period_end=record["period_end"], lang=record["lang"], version=record["version"])
+    documents = {r["format"]: Document(r["id"], r["format"], r["body"], f"{r['id']}.{EXTENSIONS[r['format']]}")
+                 for r in rows}
     label = texts.fmt_period(record["period_start"], record["period_end"], record["lang"])
     subject = _subject({"lang": record["lang"], "kind": record["kind"], "period": {"label": label}})
     package = Package(record["kind"], record["period_start"], record["period_end"], record["lang"], subject, documents)
@@ -211,7 +211,7 @@ def last_complete_hour(now: datetime | None = None) -> tuple[datetime, datetime]
 
 
 # -- Prefect ----------------------------------------------------------------------------------
-# The flows are built on first access (module __getattr__), so the CLI and the demo, which call the
+# The flows are built on first access (module __getattr__, flows.lazy_flow), so the CLI and the demo, which call the
 # plain functions, do not pay Prefect's import time. `from mediebild.flows.digest import digest_flow` works.
 
 
@@ -236,12 +236,9 @@ def run_brief_task(db: str, lang: str, formats: str, out_dir: str | None, send: 
     return run.documents
 
 
-_FLOWS: dict[str, Any] = {}
-
-
+@lazy_flow
 def _build_flows() -> dict[str, Any]:
-    if _FLOWS:
-        return _FLOWS
+    """{"digest_flow": ..., "brief_flow": ...}, built on first use (flows.lazy_flow)."""
     from prefect import flow, task
 
     digest_task = task(name="digest")(run_digest_task)
@@ -259,9 +256,7 @@ def _build_flows() -> dict[str, Any]:
 
     for fn in (digest_flow, brief_flow):
         fn.__qualname__ = fn.__name__  # importable as mediebild.flows.digest.<name> (module __getattr__)
-    _FLOWS["digest_flow"] = flow(name="mediebild-digest")(digest_flow)
-    _FLOWS["brief_flow"] = flow(name="mediebild-brief")(brief_flow)
-    return _FLOWS
+    return {"digest_flow": flow(name="mediebild-digest")(digest_flow), "brief_flow": flow(name="mediebild-brief")(brief_flow)}
 
 
 def __getattr__(name: str) -> Any:

@@ -6,10 +6,12 @@ them in batches (language -> lemmas -> relevance -> categories -> tone, then NER
 and writes each batch in one transaction, so a crash loses at most the batch in flight. `enrich_flow(db)` is the
 thin Prefect flow around it.
 
-Relevance, categories and tone come from the other half of issue 4 (mediebild.profile, models/relevance.py,
-categories.py, tone.py). Until those exist, or when their artefacts are missing, their columns stay NULL and
-every item counts as possibly relevant (so NER still runs); the model version records what ran, so the items
-are enriched again once they arrive.
+Relevance, categories and tone come from models/relevance.py, categories.py and tone.py with the active
+incident profile. When a model's artefact is missing its columns stay NULL and every item counts as possibly
+relevant (so NER still runs); the model version records what ran, so the items are enriched again once it is
+there.
+
+Flows layer: imports models (runtime modules), data (enrichments, profiles, the store) and the core.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any, Callable
 
 from mediebild.items import item_text
 from mediebild.data import enrichments as db
+from mediebild.data.profiles import load_active_profile
+from mediebild.flows import lazy_flow
 from mediebild.models.language import detect_languages
 from mediebild.models.nlp import analyse, lemmatise
 from mediebild.timeutil import utcnow
@@ -94,10 +98,7 @@ def load_models() -> Models:
 
 
 def active_profile(store) -> Any:
-    try:
-        from mediebild.data.profiles import load_active_profile
-    except ImportError:
-        return None
+    """The incident profile set in the store (`mediebild profile set`), or None."""
     return load_active_profile(store.con)
 
 
@@ -236,7 +237,9 @@ def _parallel(batches, workers: int, state: tuple):
             yield future.result()
 
 
+@lazy_flow
 def _build_flow():
+    """(enrich task, enrich flow), built on first use (flows.lazy_flow)."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
 
@@ -255,22 +258,14 @@ def _build_flow():
     return enrich_task, enrich_flow
 
 
-_BUILT: tuple | None = None
-
-
 def get_enrich_flow():
-    """The Prefect flow, built on first use (importing prefect costs seconds)."""
-    global _BUILT
-    if _BUILT is None:
-        _BUILT = _build_flow()
-    return _BUILT[1]
+    """The Prefect flow `enrich`, built on first use."""
+    return _build_flow()[1]
 
 
 def get_enrich_task():
-    global _BUILT
-    if _BUILT is None:
-        _BUILT = _build_flow()
-    return _BUILT[0]
+    """The Prefect task `enrich-pending` that the flow runs."""
+    return _build_flow()[0]
 
 
 def enrich_flow(db: str, **kwargs: Any) -> dict[str, Any]:

@@ -7,9 +7,14 @@ The work is split so that each piece can be tested without Prefect:
   Prefect can retry them);
 * `store_outcome(store, outcome)` writes one source's items, fetch row, problems and cursor in one
   transaction (a crash loses at most the source in flight; re-running stores nothing twice);
-* `ingest_pass(store, ...)` runs them over all sources with bounded concurrency, plainly;
-* `ingest_flow(db)` is the Prefect flow: one task per source, retries on transient errors only,
-  bounded concurrency (a thread pool), the store written from the flow as results arrive.
+* `run_sources(store, sources, submit, ...)` is the one ingest loop: it starts every source through
+  `submit` (bounded concurrency is the submitter's), writes each outcome as it arrives, from the calling
+  thread, and sums them up (`IngestSummary`, whose exit code is 1 when a source failed);
+* `ingest_pass(store, ...)` runs that loop plainly: `submit` puts `collect` on a thread pool;
+* `get_ingest_flow()` is the Prefect flow around the same loop: `submit` starts a task per source, which
+  Prefect retries on transient errors only, on the flow's thread-pool task runner.
+
+Flows layer: imports the core, monitors and data (the store, only inside the flow); never SQL of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from mediebild.errors import ConfigError, SourceError
+from mediebild.flows import lazy_flow
 from mediebild.monitors import monitor_for
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
@@ -148,6 +154,47 @@ def _add(summary: IngestSummary, row: dict[str, Any]) -> None:
         summary.failed.append(row["source"])
 
 
+# Starts one source: (source, its cursor) -> a future whose result() is the SourceOutcome, or raises.
+Submit = Callable[[SourceConfig, dict[str, Any]], Any]
+
+
+def run_sources(
+    store,
+    sources: Iterable[SourceConfig],
+    submit: Submit,
+    *,
+    now: datetime,
+    completed: Callable[[list[Any]], Iterable[Any]] = as_completed,
+    retries: int = 0,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> IngestSummary:
+    """The one ingest loop: start every source through `submit`, store each outcome as it arrives, sum up.
+
+    `completed(futures)` yields the futures as they finish (concurrent.futures' as_completed, or Prefect's).
+    A future whose result() raises failed after the submitter's `retries` (transient errors only): it is
+    stored as a failed fetch that took 1 + `retries` attempts (1 for a permanent error). Each source is
+    written in one transaction, from this thread; `on_done(row)` follows each.
+    """
+    sources = list(sources)
+    summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+    clock = _clock(now)
+    futures = {submit(s, store.cursor(s.id)): s for s in sources}
+    for future in completed(list(futures)):
+        source = futures[future]
+        try:
+            outcome = future.result()
+        except Exception as exc:  # one source's failure, whatever it is, must not stop the others
+            attempts = 1 + (retries if isinstance(exc, SourceError) and exc.transient else 0)
+            outcome = failed_outcome(source, exc, now, attempts, finished=clock())
+        row = store_outcome(store, outcome, run_id=summary.run_id)
+        _add(summary, row)
+        if on_done:
+            on_done(row)
+    summary.per_source.sort(key=lambda r: r["source"])
+    summary.failed.sort()  # in source order, not in the order the fetches happened to finish
+    return summary
+
+
 def ingest_pass(
     store,
     *,
@@ -157,19 +204,12 @@ def ingest_pass(
     sources: Iterable[SourceConfig] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
 ) -> IngestSummary:
-    """One pass over the sources without Prefect: threads fetch, this thread writes."""
-    now = now or utcnow()
-    sources = list(sources if sources is not None else store.sources())
-    summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+    """One pass over the sources without Prefect: `concurrency` threads fetch, this thread writes; no retries."""
+    when = now or utcnow()
+    chosen = list(sources if sources is not None else store.sources())
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(collect, s, store.cursor(s.id), now, limits) for s in sources]
-        for future in as_completed(futures):
-            row = store_outcome(store, future.result(), run_id=summary.run_id)
-            _add(summary, row)
-            if on_done:
-                on_done(row)
-    summary.per_source.sort(key=lambda r: r["source"])
-    return summary
+        return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits),
+                           now=when, on_done=on_done)
 
 
 # -- Prefect -------------------------------------------------------------------------------------
@@ -186,7 +226,9 @@ def _only_transient(task, task_run, state) -> bool:
     return False
 
 
-def _build_flow():
+@lazy_flow
+def get_ingest_flow():
+    """The Prefect flow `ingest`, built on first use (flows.lazy_flow)."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -217,39 +259,14 @@ def _build_flow():
         from mediebild.data.store import Store
 
         when = now or utcnow()
-        store = Store.open(db)
-        try:
-            sources = store.sources()
-            summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
-            task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
-            clock = _clock(when)
+        task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
+        with Store.open(db) as store:
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
-            futures = {task_fn.submit(s, store.cursor(s.id), when, limits): s for s in sources}
-            for future in prefect_completed(list(futures)):
-                source = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:
-                    attempts = 1 + (retries if isinstance(exc, SourceError) and exc.transient else 0)
-                    outcome = failed_outcome(source, exc, when, attempts, finished=clock())
-                _add(summary, store_outcome(store, outcome, run_id=summary.run_id))
-            summary.per_source.sort(key=lambda r: r["source"])
-            return summary.as_dict()
-        finally:
-            store.close()
+            summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits),
+                                  now=when, completed=prefect_completed, retries=retries)
+        return summary.as_dict()
 
     return ingest_flow
-
-
-_FLOW = None
-
-
-def get_ingest_flow():
-    """The Prefect flow, built on first use (importing prefect costs seconds)."""
-    global _FLOW
-    if _FLOW is None:
-        _FLOW = _build_flow()
-    return _FLOW
 
 
 def run_ingest_flow(db: str, **kwargs: Any) -> IngestSummary:

@@ -3,18 +3,21 @@
 This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
+
+Flows layer: imports the other flows, monitors.http (the fetch limits) and prefect (inside the builder).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mediebild.flows import lazy_flow
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 
-_FLOW = None
 
-
-def _build_flow():
+@lazy_flow
+def get_monitor_flow():
+    """The Prefect flow `monitor-pass`, built on first use (flows.lazy_flow)."""
     from prefect import flow
 
     from mediebild.flows.enrich import get_enrich_flow
@@ -35,10 +38,3 @@ def _build_flow():
         return result
 
     return monitor_pass
-
-
-def get_monitor_flow():
-    global _FLOW
-    if _FLOW is None:
-        _FLOW = _build_flow()
-    return _FLOW

@@ -1,10 +1,13 @@
 """`mediebild serve`: the Prefect schedules, served from this process.
 
-A monitoring pass (ingest, enrichment, stories and alerts: flows/monitor.py) every few minutes; the hourly digest just after the top of every hour; the conference brief
-before the conference times in `[brief] conference_times` of mediebild.toml. With no PREFECT_API_URL
+A monitoring pass (ingest, enrichment, stories and alerts: flows/monitor.py) every few minutes; the hourly
+digest just after the top of every hour; the conference brief before the conference times in
+`[brief] conference_times` of mediebild.toml. With no PREFECT_API_URL
 Prefect runs a temporary server inside this process. To scale out, point PREFECT_API_URL at a Prefect
 server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
 shared catalog (DuckLake or Postgres-backed), see README.
+
+Flows layer: imports the other flows and prefect (only when deployments are built).
 """
 
 from __future__ import annotations

@@ -5,17 +5,19 @@ as a thin Prefect flow. One pass reads the items no pass has seen, loads the ded
 saved by the previous pass, assigns the new items, and writes everything (memberships, copies, merges,
 story figures, alerts, the new state) in one transaction, so a crash loses at most the pass in flight.
 Everything is dedup'd; only relevant items (all items before enrichment exists) are clustered.
+
+Flows layer: imports models (clustering, dedup, rumours, spikes, nlp), data.stories and the core.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from mediebild.items import item_text
 from mediebild.data import stories as db
+from mediebild.flows import lazy_flow
 from mediebild.models.clustering import (
     ClusterDoc,
     ClusterState,
@@ -166,20 +168,15 @@ def update_stories(
 _STATE_CACHE: dict[tuple[str, str], tuple[str, Any]] = {}
 
 
-def _stored_digest(store, name: str) -> str | None:
-    row = store.con.execute("SELECT state FROM story_state WHERE name = ?", [name]).fetchone()
-    return None if row is None else hashlib.sha1(row[0]).hexdigest()
-
-
 def _load_state(store, name: str):
     cached = _STATE_CACHE.pop((str(store.path), name), None)  # the pass owns it; a failed pass leaves nothing
-    if cached is not None and cached[0] == _stored_digest(store, name):
+    if cached is not None and cached[0] == db.state_digest(store.con, name):
         return cached[1]
     return db.load_state(store.con, name)
 
 
 def _remember_state(store, name: str, obj: Any) -> None:
-    digest = _stored_digest(store, name)
+    digest = db.state_digest(store.con, name)
     if digest is not None:
         _STATE_CACHE[(str(store.path), name)] = (digest, obj)
 
@@ -223,27 +220,22 @@ def _raise_alerts(con, *, now: datetime, rule: SpikeRule) -> list[dict[str, Any]
 
 
 # -- Prefect: a thin wrapper ----------------------------------------------------------------------------------
-_FLOW = None
-
-
+@lazy_flow
 def get_stories_flow():
-    """The Prefect flow `stories`, built on first use (importing prefect costs seconds)."""
-    global _FLOW
-    if _FLOW is None:
-        from prefect import flow, task
-        from prefect.cache_policies import NO_CACHE
+    """The Prefect flow `stories`, built on first use (flows.lazy_flow)."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
 
-        @task(name="update-stories", cache_policy=NO_CACHE, persist_result=False)
-        def update_stories_task(db_path: str, now: datetime | None) -> dict[str, Any]:
-            from mediebild.data.store import Store
+    @task(name="update-stories", cache_policy=NO_CACHE, persist_result=False)
+    def update_stories_task(db_path: str, now: datetime | None) -> dict[str, Any]:
+        from mediebild.data.store import Store
 
-            with Store.open(db_path) as store:
-                return update_stories(store, now=now)
+        with Store.open(db_path) as store:
+            return update_stories(store, now=now)
 
-        @flow(name="stories", persist_result=False, log_prints=False)
-        def stories_flow(db: str, now: datetime | None = None) -> dict[str, Any]:
-            """Dedup, cluster, spike alerts and rumour flags for the items not yet assigned."""
-            return update_stories_task(db, now)
+    @flow(name="stories", persist_result=False, log_prints=False)
+    def stories_flow(db: str, now: datetime | None = None) -> dict[str, Any]:
+        """Dedup, cluster, spike alerts and rumour flags for the items not yet assigned."""
+        return update_stories_task(db, now)
 
-        _FLOW = stories_flow
-    return _FLOW
+    return stories_flow

@@ -20,44 +20,7 @@ from mediebild.models.features import LinearHead, featurize, featurize_uncached,
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "categories.joblib"
 
-INFO_TYPES = (
-    "affected_individuals",
-    "caution_and_advice",
-    "infrastructure_and_utilities",
-    "donations_and_volunteering",
-    "sympathy_and_support",
-    "other_useful_information",
-)
-SOURCE_TYPES = ("media", "government", "eyewitness", "ngo", "business", "outsiders")
-
-LABELS_SV = {
-    "affected_individuals": "Drabbade personer",
-    "caution_and_advice": "Varningar och råd",
-    "infrastructure_and_utilities": "Infrastruktur och kommunikationer",
-    "donations_and_volunteering": "Donationer och frivilliga",
-    "sympathy_and_support": "Medkänsla och stöd",
-    "other_useful_information": "Övrig nyttig information",
-    "media": "Media",
-    "government": "Myndighet",
-    "eyewitness": "Ögonvittne",
-    "ngo": "NGO",
-    "business": "Företag",
-    "outsiders": "Övriga",
-}
-LABELS_EN = {
-    "affected_individuals": "Affected individuals",
-    "caution_and_advice": "Caution and advice",
-    "infrastructure_and_utilities": "Infrastructure and utilities",
-    "donations_and_volunteering": "Donations and volunteering",
-    "sympathy_and_support": "Sympathy and support",
-    "other_useful_information": "Other useful information",
-    "media": "Media",
-    "government": "Government",
-    "eyewitness": "Eyewitness",
-    "ngo": "NGO",
-    "business": "Business",
-    "outsiders": "Others",
-}
+from mediebild.labels import INFO_TYPES, LABELS_EN, LABELS_SV, SOURCE_TYPES  # noqa: E402 (the one label table)
 
 
 def label_name(key: str, lang: str = "sv") -> str:

@@ -23,7 +23,7 @@ from mediebild.errors import ModelError
 from mediebild.models.features import LinearHead, featurize
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "tone.joblib"
-TONES = ("negative", "neutral", "positive")
+from mediebild.labels import TONES  # noqa: E402 (the one label table)
 SCANDINAVIAN = {"sv", "no", "nb", "nn", "da"}
 LEXICON_WEIGHT = 0.5  # share of the Swedish lexicon in the blend when it finds polar words
 

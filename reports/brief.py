@@ -4,6 +4,8 @@
 in plain language: the media picture now in five lines, the main narratives, rumours and how they
 spread, what communicators should address, and the trend since the last brief. Sentences are built
 here as plain text (feed text inside them stays untrusted: the templates escape every line).
+
+Reports layer: imports data.digest_queries, reports.digest and reports.texts, and the core.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The geometry is computed here and drawn by the autoescaped Jinja template `volume_chart.svg.j2`, so
 the SVG embeds inline in HTML and PDF, needs no script, no font download and no network.
+
+Reports layer: imports the core (items, timeutil) only.
 """
 
 from __future__ import annotations

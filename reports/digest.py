@@ -6,6 +6,8 @@ figures against the previous hour, volume per hour and kind, top stories, what i
 digest, official statements verbatim, rumours with why, alerts, what the public asks and needs, the
 most-named places and organisations, items per source, the newest items and the sources that failed.
 Parts whose pipeline step has not run yet are None (the templates say so) rather than missing.
+
+Reports layer: imports data (digest_queries, item_filter), reports.texts and the core.
 """
 
 from __future__ import annotations
@@ -144,9 +146,8 @@ counts as the full hourly digest, and `filter` says what was chosen.
         source_kind, top = gather_stories(con, period, lang)
         needs = [{**row, "name": label(row["info_type"], lang)} for row in period.info_types()
                  if row["info_type"] and "not_" not in str(row["info_type"]).lower()]
-        has_entities = period.enriched and q.table_exists(con, "entities")
-        places = period.top_entities(q.PLACE_LABELS) if has_entities else None
-        organisations = period.top_entities(q.ORG_LABELS) if has_entities else None
+        places = period.top_entities(q.PLACE_LABELS) if period.enriched else None
+        organisations = period.top_entities(q.ORG_LABELS) if period.enriched else None
         per_source = period.per_source()
         newest = period.newest(limit=15)
         official = period.newest(limit=10, kind="official")

@@ -9,6 +9,8 @@ All four come from the same data. Feed text is untrusted everywhere:
 - PDF: WeasyPrint from the HTML, with a URL fetcher that refuses everything (offline, no file reads);
   DejaVu fonts carry å ä ö.
 - JSON: the data itself with a schema version; datetimes as ISO 8601 UTC.
+
+Reports layer: imports reports.charts, reports.texts (and its templates) and the core.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ SMTP password, webhook tokens) come only from environment variables and are neve
 Every delivery is recorded in the `sends` table (data/digest_queries.py); a period already delivered
 to a recipient is skipped, so it is never sent twice. The documents are stored before anything is
 sent, so a failing SMTP server or webhook loses nothing: the failure is a `failed` row and a result.
+
+Reports layer: imports data.digest_queries (the sends rows) and the core (errors, settings, timeutil).
 """
 
 from __future__ import annotations

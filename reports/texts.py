@@ -1,9 +1,10 @@
 """Words for people in the digest and the brief: Swedish by default, English with --lang en.
 
-Holds the fixed phrases the templates use, the Swedish/English names of kinds, information types,
-tones and alert kinds, and the way a period is written (Europe/Stockholm time). The label names
-follow `mediebild.models.categories.LABELS_SV/LABELS_EN` (copied, so that rendering a document never
-loads the models; a test keeps them in step); an unknown label is shown tidied.
+Holds the fixed phrases the templates use, the names of alert kinds, and the way a period is written
+(Europe/Stockholm time). The names of the models' labels (information types, source types, tones) come from
+the one table in `mediebild.labels`; an unknown label is shown tidied.
+
+Reports layer: imports the core (mediebild.errors, mediebild.labels, mediebild.timeutil) and nothing else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mediebild.errors import UserError
+from mediebild.labels import NAMES
 from mediebild.timeutil import local
 
 LANGS = ("sv", "en")
@@ -157,35 +159,12 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 
-# Information types (CrisisLexT26 style), tones and alert kinds, keyed by a normalised label.
-LABELS: dict[str, dict[str, str]] = {
-    "sv": {
-        "caution_and_advice": "Varningar och råd",
-        "affected_individuals": "Drabbade personer",
-        "infrastructure_and_utilities": "Infrastruktur och kommunikationer",
-        "donations_and_volunteering": "Donationer och frivilliga",
-        "sympathy_and_support": "Medkänsla och stöd",
-        "sympathy_and_emotional_support": "Medkänsla och stöd",
-        "other_useful_information": "Övrig nyttig information",
-        "not_applicable": "Ej tillämpligt",
-        "negative": "negativ", "neutral": "neutral", "positive": "positiv",
-        "fear": "oro", "anger": "ilska", "grief": "sorg", "calm": "lugn",
-        "spike": "ökning", "new_story": "ny händelse", "rumour": "rykte",
-        "term": "Ord som ökar", "story": "Händelse som växer",
-    },
-    "en": {
-        "caution_and_advice": "Caution and advice",
-        "affected_individuals": "Affected individuals",
-        "infrastructure_and_utilities": "Infrastructure and utilities",
-        "donations_and_volunteering": "Donations and volunteering",
-        "sympathy_and_support": "Sympathy and support",
-        "sympathy_and_emotional_support": "Sympathy and support",
-        "other_useful_information": "Other useful information",
-        "not_applicable": "Not applicable",
-        "spike": "spike", "new_story": "new story", "rumour": "rumour",
-        "term": "Rising term", "story": "Growing story",
-    },
+# The models' labels (mediebild.labels) and the words of the reports' own (alert kinds), keyed by a normalised label.
+ALERT_KINDS: dict[str, dict[str, str]] = {
+    "sv": {"term": "Ord som ökar", "story": "Händelse som växer"},
+    "en": {"term": "Rising term", "story": "Growing story"},
 }
+LABELS: dict[str, dict[str, str]] = {lang: {**NAMES[lang], **ALERT_KINDS[lang]} for lang in LANGS}
 
 
 def check_lang(lang: str) -> str:
@@ -203,7 +182,7 @@ def _norm(label: str) -> str:
 
 
 def label(value: Any, lang: str) -> str:
-    """A model label for people: our table (the categories model's names), else the label tidied."""
+    """A label for people: its name in mediebild.labels (or an alert kind's), else the label tidied."""
     if value is None:
         return ""
     text = str(value)

@@ -66,10 +66,6 @@ def test_enrichment_and_entities_when_present(store):
     add(store, 4, H)
     assert q.info_type_counts(store.con, H, H + timedelta(hours=1)) == []
     assert not q.has_relevance(store.con)
-    # the tables come from migration 0002 (enrichment); the minimal shape is made here if it is not there
-    store.con.execute("CREATE TABLE IF NOT EXISTS enrichments (item_id VARCHAR, enriched_at TIMESTAMP, "
-                      "model_version VARCHAR, relevant BOOLEAN, info_type VARCHAR)")
-    store.con.execute("CREATE TABLE IF NOT EXISTS entities (item_id VARCHAR, label VARCHAR, text VARCHAR, norm_id VARCHAR)")
     ids = [r[0] for r in store.con.execute("SELECT id FROM items ORDER BY id").fetchall()]
     store.con.executemany(
         "INSERT INTO enrichments (item_id, enriched_at, model_version, relevant, info_type) VALUES (?, now()::TIMESTAMP, 'test', ?, ?)", [
@@ -103,6 +99,14 @@ def test_digest_rows_versions_and_reads(store):
     assert [r["id"] for r in q.list_digests(store.con)] == ["digest-a-v1"]
     assert q.previous_document(store.con, kind="digest", lang="sv", before=H + timedelta(hours=1))["id"] == "digest-a-v1"
     assert q.previous_document(store.con, kind="digest", lang="sv", before=H) is None
+    html = {**args, "fmt": "html"}
+    q.insert_digest(store.con, id="digest-a-html-v1", version=1, body=b"<p>hej</p>", item_ids=[], story_ids=[], **html)
+    q.insert_digest(store.con, id="digest-a-v2", version=2, body=b"# ny", item_ids=[], story_ids=[], **args)
+    same = {k: v for k, v in args.items() if k != "fmt"}
+    assert q.document_set(store.con, version=1, **same) == [
+        {"id": "digest-a-html-v1", "format": "html", "body": b"<p>hej</p>"},
+        {"id": "digest-a-v1", "format": "md", "body": b"# hej"}]
+    assert q.document_set(store.con, version=3, **same) == []
 
 
 def test_a_period_is_delivered_once_per_recipient(store):

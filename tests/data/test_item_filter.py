@@ -10,12 +10,12 @@ from mediebild.errors import UserError
 
 def test_no_filter_selects_everything():
     assert not NO_FILTER.active
-    assert NO_FILTER.where(set()) == ("TRUE", [])
+    assert NO_FILTER.where(enriched=False) == ("TRUE", [])
 
 
 def test_conditions_and_parameters_follow_the_choices():
     f = ItemFilter(kinds=("social",), info_types=("caution_and_advice", "affected_individuals"), min_relevance=0.6)
-    sql, params = f.where({"info_type", "relevance"})
+    sql, params = f.where(enriched=True)
     assert sql == "i.kind IN (?) AND e.info_type IN (?, ?) AND e.relevance >= ?"
     assert params == ["social", "caution_and_advice", "affected_individuals", 0.6]
     assert f.active and f.describe() == {"kinds": ["social"], "info_types": ["caution_and_advice", "affected_individuals"],
@@ -29,9 +29,9 @@ def test_key_is_stable_and_differs_between_selections():
 
 def test_enrichment_choices_before_enrichment_are_a_clear_error():
     with pytest.raises(UserError, match="mediebild enrich"):
-        ItemFilter(tones=("negative",)).where(set())
+        ItemFilter(tones=("negative",)).where(enriched=False)
     with pytest.raises(UserError, match="mediebild enrich"):
-        ItemFilter(min_relevance=0.5).where(set())
+        ItemFilter(min_relevance=0.5).where(enriched=False)
 
 
 def test_a_filtered_period_reads_only_the_chosen_items(store):

@@ -1,4 +1,4 @@
-"""Profiles in the store: the newest is active; a database without the table has none."""
+"""Profiles in the store: the newest is active; a store where none was set has none."""
 
 from __future__ import annotations
 
@@ -21,9 +21,3 @@ def test_save_and_load_active_profile(store, tmp_path):
     active = load_active_profile(store.con)
     assert active.name == "Stormen"
     assert active.match("Stormen drar in").terms == ["storm*"]
-
-
-def test_load_without_profiles_table_is_none():
-    import duckdb
-
-    assert load_active_profile(duckdb.connect(":memory:")) is None

@@ -145,17 +145,23 @@ def test_update_refuses_to_fetch_what_another_source_fetches(store):
     assert store.update_source("b", name="Bee").name == "Bee"
 
 
-def test_migration_gives_old_sources_their_keys_and_keeps_items(tmp_path):
-    """A database from before source identity (schema 0006) opens with every source and item intact."""
-    path = tmp_path / "old.duckdb"
+def old_database(path, *, up_to: int):
+    """A database as an older mediebild left it: migrations up to `up_to` applied, nothing after."""
     import duckdb
 
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
     for version, name, sql in migrations():
-        if version <= 6:
+        if version <= up_to:
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    return con
+
+
+def test_migration_gives_old_sources_their_keys_and_keeps_items(tmp_path):
+    """A database from before source identity (schema 0006) opens with every source and item intact."""
+    path = tmp_path / "old.duckdb"
+    con = old_database(path, up_to=6)
     con.execute("INSERT INTO sources (id, monitor, url, name, added_at) VALUES ('svt-se', 'rss', 'https://www.svt.se/sport/rss.xml', 'svt.se', now())")
     con.close()
     with Store.open(path) as store:
@@ -167,3 +173,43 @@ def test_migration_gives_old_sources_their_keys_and_keeps_items(tmp_path):
         added = store.add_source(SourceConfig(id="svt-se", monitor="rss", url="https://www.svt.se/nyheter/rss.xml",
                                               name="svt.se"))
         assert added.status == "added" and added.source.id == "svt-se-2"
+
+
+# -- the schema check ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("up_to", [1, 4, 6])
+def test_a_reader_of_an_older_database_is_told_to_run_init(tmp_path, up_to):
+    """Read-only cannot migrate: one clear error instead of readers half-reading an older schema."""
+    path = tmp_path / "old.duckdb"
+    old_database(path, up_to=up_to).close()
+    with pytest.raises(StoreError, match=r"older schema.*mediebild init --db"):
+        Store.open(path, read_only=True)
+    with pytest.raises(StoreError, match="mediebild init"):
+        Store.open(path, migrate=False)
+    with Store.open(path) as writer:  # a writer (or `mediebild init`) upgrades it
+        assert writer.applied_migrations() == [v for v, _, _ in migrations()]
+    with Store.open(path, read_only=True) as reader:
+        assert reader.count("items") == 0 and reader.sources() == []
+
+
+def test_a_duckdb_file_that_is_not_a_mediebild_database_is_refused_read_only(tmp_path):
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    duckdb.connect(str(path)).close()
+    with pytest.raises(StoreError, match="mediebild init"):
+        Store.open(path, read_only=True)
+
+
+def test_a_database_from_a_newer_mediebild_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    Store.open(path, create=True).close()
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES (9999, 'from_the_future', now())")
+    con.close()
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match="newer than this mediebild"):
+            Store.open(path, read_only=read_only)

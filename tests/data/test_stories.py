@@ -97,6 +97,12 @@ def test_state_round_trips(store):
     with store.transaction():
         db.save_state(store.con, "x", {"a": [1, 2]}, now=T)
     assert db.load_state(store.con, "x") == {"a": [1, 2]} and db.load_state(store.con, "missing") is None
+    first = db.state_digest(store.con, "x")
+    assert first is not None and db.state_digest(store.con, "missing") is None
+    assert db.state_digest(store.con, "x") == first
+    with store.transaction():
+        db.save_state(store.con, "x", {"a": [1, 2, 3]}, now=T)
+    assert db.state_digest(store.con, "x") != first
 
 
 def test_a_confirmation_is_stored_and_listed_with_its_time(store):

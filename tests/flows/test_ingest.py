@@ -195,3 +195,75 @@ def test_fetch_times_follow_the_pass_clock(store, httpserver):
     assert health["c"]["last_success"] == NOW.replace(microsecond=0) or health["c"]["last_success"] >= NOW
     assert health["c"]["items_per_hour"] > 0
     assert health["d"]["last_error_at"] >= NOW
+
+
+def test_the_loop_stores_what_a_submitter_lets_escape_with_its_attempts(store, httpserver):
+    """run_sources without threads or Prefect: a future that raises is a failed fetch after the submitter's retries."""
+    from concurrent.futures import Future
+
+    from mediebild.errors import PermanentSourceError, TransientSourceError
+    from mediebild.flows.ingest import fetch_and_parse, run_sources
+
+    httpserver.expect_request("/fine.xml").respond_with_data(rss("fine", 2))
+    add_sources(store, httpserver, ["fine", "flaky", "gone"])
+    errors = {"flaky": TransientSourceError("HTTP 503", code="http_503", status=503),
+              "gone": PermanentSourceError("HTTP 404", code="http_404", status=404)}
+
+    def submit(source, cursor):
+        future: Future = Future()
+        if source.id in errors:
+            future.set_exception(errors[source.id])
+        else:
+            future.set_result(fetch_and_parse(source, cursor, NOW, LIMITS))
+        return future
+
+    seen = []
+    summary = run_sources(store, store.sources(), submit, now=NOW, retries=2, on_done=seen.append)
+    assert summary.sources == 3 and sorted(summary.failed) == ["flaky", "gone"] and summary.exit_code == 1
+    assert summary.items_new == 2 and [r["source"] for r in summary.per_source] == ["fine", "flaky", "gone"]
+    assert sorted(r["source"] for r in seen) == ["fine", "flaky", "gone"]
+    attempts = dict(store.con.execute("SELECT source_id, attempts FROM fetches").fetchall())
+    assert attempts == {"fine": 1, "flaky": 3, "gone": 1}
+    problems = dict(store.con.execute("SELECT source_id, code FROM problems WHERE severity = 'error'").fetchall())
+    assert problems == {"flaky": "http_503", "gone": "http_404"}
+
+
+@pytest.mark.prefect
+def test_plain_and_prefect_paths_give_the_same_summary(tmp_path, httpserver, prefect_harness):
+    """The same sources through ingest_pass and through the Prefect flow: the same rows, twice (then unchanged)."""
+    from mediebild.data.store import Store
+    from mediebild.flows.ingest import ingest_pass, run_ingest_flow
+
+    httpserver.expect_request("/good.xml").respond_with_data(rss("good", 5), content_type="application/rss+xml")
+    httpserver.expect_request("/tagged.xml").respond_with_data(rss("tagged", 3), content_type="application/rss+xml",
+                                                               headers={"ETag": '"t1"'})
+    httpserver.expect_request("/broken.xml").respond_with_data("fel", status=500)
+    httpserver.expect_request("/gone.xml").respond_with_data("borta", status=404)
+    httpserver.expect_request("/html.xml").respond_with_data("<!doctype html><html><body>Nej</body></html>",
+                                                             content_type="text/html")
+    names = ["good", "tagged", "broken", "gone", "html"]
+    dbs = {engine: tmp_path / f"{engine}.duckdb" for engine in ("plain", "prefect")}
+    for db in dbs.values():
+        with Store.open(db, create=True) as store:
+            add_sources(store, httpserver, names)
+
+    def comparable(summary):
+        return {k: v for k, v in summary.as_dict().items() if k != "run_id"}
+
+    for failed in (["broken", "gone", "html"], ["broken", "gone"]):  # the second time the HTML page is unchanged
+        with Store.open(dbs["plain"]) as store:
+            plain = ingest_pass(store, now=NOW, limits=LIMITS, concurrency=2)
+        flow = run_ingest_flow(str(dbs["prefect"]), now=NOW, retries=0, retry_delay_s=0, limits=LIMITS, concurrency=2)
+        assert comparable(plain) == comparable(flow)
+        assert plain.exit_code == flow.exit_code == 1 and sorted(plain.failed) == failed
+    assert plain.items_new == 0 and all(r["not_modified"] for r in plain.per_source if r["ok"])
+    stored = {}
+    for engine, db in dbs.items():
+        with Store.open(db) as store:
+            stored[engine] = (
+                store.con.execute("SELECT source_id, ok, http_status, not_modified, items_new, attempts FROM fetches "
+                                  "ORDER BY ALL").fetchall(),
+                store.con.execute("SELECT source_id, code FROM problems ORDER BY ALL").fetchall(),
+                store.count("items"),
+            )
+    assert stored["plain"] == stored["prefect"]

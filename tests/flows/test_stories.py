@@ -80,9 +80,6 @@ def ingest(store, items):
     """Store items, and the entities an enrichment pass would find (norm_ids are language-independent)."""
     with store.transaction():
         store.upsert_items(items)
-        store.con.execute(
-            "CREATE TABLE IF NOT EXISTS entities (item_id VARCHAR, label VARCHAR, text VARCHAR, norm_id VARCHAR)"
-        )
         for item in items:
             body = f"{item.title} {item.text}"
             for word, norm in (("Bryssel", "loc:bryssel"), ("Brussels", "loc:bryssel"), ("Zaventem", "loc:zaventem"),

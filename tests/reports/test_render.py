@@ -153,13 +153,15 @@ def test_parse_formats():
         parse_formats("docx")
 
 
-def test_label_names_follow_the_categories_model():
-    categories = pytest.importorskip("mediebild.models.categories")
+def test_label_names_come_from_the_one_label_table():
+    from mediebild.labels import INFO_TYPES, LABELS_EN, LABELS_SV, SOURCE_TYPES, TONES
     from mediebild.reports.texts import label
 
-    for key in categories.INFO_TYPES:
-        assert label(key, "sv") == categories.LABELS_SV[key]
-        assert label(key, "en") == categories.LABELS_EN[key]
+    for key in (*INFO_TYPES, *SOURCE_TYPES):
+        assert label(key, "sv") == LABELS_SV[key]
+        assert label(key, "en") == LABELS_EN[key]
+    assert [label(t, "sv") for t in TONES] == ["negativ", "neutral", "positiv"]
+    assert label("term", "en") == "Rising term"  # an alert kind: the reports' own word
     assert label("some_new_label", "sv") == "Some new label"
 
 
