@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
+from mediebild import labels
 from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console, open_store
 from mediebild.errors import UserError
 from mediebild.items import KINDS
@@ -24,8 +24,7 @@ SendOption = Annotated[bool, typer.Option("--send", help="Deliver as configured 
 def _choices(option: str, raw: str | None, allowed_keys: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
     """Comma-separated keys or their Swedish/English names -> keys; a clear error naming the allowed ones.
 
-    `allowed_keys` is only called when the option is given: the label sets live with their models, which a plain
-    digest need not load.
+    The label sets are the core's (mediebild.labels), so narrowing a digest loads no model.
     """
     if not raw:
         return ()
@@ -60,10 +59,9 @@ def build_filter(kind: str | None = None, info_type: str | None = None, source_t
     split = lambda raw: tuple(p.strip() for p in (raw or "").split(",") if p.strip())  # noqa: E731
     return ItemFilter(
         kinds=_choices("--kind", kind, lambda: KINDS),
-        info_types=_choices("--info-type", info_type, lambda: import_module("mediebild.models.categories").INFO_TYPES),
-        source_types=_choices("--source-type", source_type,
-                              lambda: import_module("mediebild.models.categories").SOURCE_TYPES),
-        tones=_choices("--tone", tone, lambda: import_module("mediebild.models.tone").TONES),
+        info_types=_choices("--info-type", info_type, lambda: labels.INFO_TYPES),
+        source_types=_choices("--source-type", source_type, lambda: labels.SOURCE_TYPES),
+        tones=_choices("--tone", tone, lambda: labels.TONES),
         langs=tuple(x.lower() for x in split(item_lang)),
         sources=split(source),
         min_relevance=min_relevance,
