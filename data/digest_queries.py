@@ -171,6 +171,35 @@ def official_statements(con: Con, start: datetime, end: datetime, *, limit: int 
     return newest_items(con, start, end, limit=limit, kind="official")
 
 
+def vma_items(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """VMAs (Viktigt meddelande till allmänheten) issued, updated or cancelled in the period: the monitors mark
+    them raw.alert = 'vma' (Sveriges Radio's VMA API, Krisinformation's VMA feed). Always an alert."""
+    return _rows(
+        con,
+        """SELECT i.id, i.title, i.text, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
+                  i.published_at, i.updated_at, i.version, json_extract_string(i.raw, '$.msg_type') AS msg_type
+           FROM items i LEFT JOIN sources s ON s.id = i.source_id
+           WHERE json_extract_string(i.raw, '$.alert') = 'vma'
+             AND ((i.published_at >= ? AND i.published_at < ?) OR (i.updated_at >= ? AND i.updated_at < ?))
+           ORDER BY coalesce(i.updated_at, i.published_at) DESC, i.id""",
+        [_naive(start), _naive(end), _naive(start), _naive(end)],
+    )
+
+
+def official_updates(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Official notices published earlier and edited in the period (an all-clear arrives as an edit of the same
+    Krisinformation item): what they say now, and when they changed."""
+    return _rows(
+        con,
+        """SELECT i.id, i.title, i.text, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
+                  i.published_at, i.updated_at, i.version
+           FROM items i LEFT JOIN sources s ON s.id = i.source_id
+           WHERE i.kind = 'official' AND i.updated_at >= ? AND i.updated_at < ? AND i.published_at < ?
+           ORDER BY i.updated_at DESC, i.id LIMIT ?""",
+        [_naive(start), _naive(end), _naive(start), limit],
+    )
+
+
 def copy_groups(con: Con, start: datetime, end: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
     with PeriodItems(con, start, end) as period:
         return period.copy_groups(limit=limit)

@@ -17,7 +17,7 @@ from mediebild.data import digest_queries as q
 from mediebild.errors import UserError
 from mediebild.reports.digest import gather_stories
 from mediebild.reports.privacy import protect
-from mediebild.reports.texts import check_lang, fmt_clock, fmt_period, label
+from mediebild.reports.texts import check_lang, fmt_clock, fmt_period, label, phrases
 from mediebild.timeutil import as_utc, utcnow
 
 SCHEMA = "mediebild.brief/1"
@@ -190,13 +190,15 @@ def build_brief(
         "new_narratives": [s for s in narratives if s["first_seen"] and as_utc(s["first_seen"]) >= new_since],
         "rumours": [s for s in narratives if s["rumour"]] if source_kind == "stories" else None,
         "official": official,
+        "vma": q.vma_items(con, start, end),
         "needs": needs,
         "failing": q.failing_sources(con, start, end),
         "item_ids": item_ids,
         "story_ids": [s["id"] for s in narratives] if source_kind == "stories" else [],
     }
     data = protect(data, con)
-    data["now_lines"] = _five_lines(data, lang)
+    vma_lines = [f"{phrases(lang)['vma_title']}: {v['title'] or v['text']}" for v in data["vma"][:2]]
+    data["now_lines"] = (vma_lines + _five_lines(data, lang))[: max(5, len(vma_lines))]
     data["address"] = _address(data, lang)
     data["trend"] = _trend(data, lang, last_brief)
     return data

@@ -93,11 +93,16 @@ def gather_stories(con, period: q.PeriodItems, lang: str, *, limit: int = 8) -> 
     return "copies", [normalise_story(g, lang) for g in period.copy_groups(limit=limit)]
 
 
-def _alerts(con, start: datetime, end: datetime, lang: str) -> list[dict[str, Any]] | None:
+def _alerts(con, start: datetime, end: datetime, lang: str, vma: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Story and term spikes of the period, and every VMA of it first: a VMA is always an alert, also before the
+    stories step has run."""
     found = q.alerts(con, start, end)
+    vma_alerts = [{"kind": "vma", "kind_name": label("vma", lang), "headline": v["title"] or v["text"],
+                   "raised_at": v["updated_at"] or v["published_at"], "count_last_hour": None, "baseline": None}
+                  for v in vma]
     if found is None:
-        return None
-    return [{**a, "kind_name": label(a.get("kind"), lang)} for a in found]
+        return vma_alerts or None
+    return vma_alerts + [{**a, "kind_name": label(a.get("kind"), lang)} for a in found]
 
 
 def _filter_for_people(item_filter: ItemFilter, lang: str) -> list[dict[str, str]] | None:
@@ -153,6 +158,7 @@ counts as the full hourly digest, and `filter` says what was chosen.
         official = period.newest(limit=10, kind="official")
         stored_ids = period.item_ids()
         info_known = period.info_known
+    vma = q.vma_items(con, start, end)
     last = q.previous_document(con, kind=stored_kind, lang=lang, before=start)
     new_since = last["period_end"] if last else start
     new_stories = [s for s in top if s["is_new"] or (s["first_seen"] and as_utc(s["first_seen"]) >= new_since)]
@@ -176,7 +182,9 @@ counts as the full hourly digest, and `filter` says what was chosen.
         "new_stories": new_stories,
         "official": official,
         "rumours": rumours,
-        "alerts": _alerts(con, start, end, lang),
+        "vma": vma,
+        "official_updates": q.official_updates(con, start, end),
+        "alerts": _alerts(con, start, end, lang, vma),
         "needs": needs if info_known else None,
         "places": places,
         "organisations": organisations,

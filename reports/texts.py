@@ -58,6 +58,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "new_since": "Nytt sedan förra sammanställningen",
         "new_tag": "NY",
         "official": "Myndigheternas besked (ordagrant)",
+        "vma_title": "VMA – Viktigt meddelande till allmänheten",
+        "vma_cancel": "VMA upphävt",
+        "vma_update": "VMA uppdaterat",
+        "updated": "uppdaterad",
+        "official_updates": "Ändrade besked",
         "rumours": "Rykten att kontrollera",
         "why": "varför",
         "spread": "spridning",
@@ -119,6 +124,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "new_since": "New since the last digest",
         "new_tag": "NEW",
         "official": "Official statements (verbatim)",
+        "vma_title": "VMA – Important public announcement",
+        "vma_cancel": "VMA cancelled",
+        "vma_update": "VMA updated",
+        "updated": "updated",
+        "official_updates": "Changed statements",
         "rumours": "Rumours to verify",
         "why": "why",
         "spread": "spread",
@@ -161,8 +171,8 @@ PHRASES: dict[str, dict[str, str]] = {
 
 # The models' labels (mediebild.labels) and the words of the reports' own (alert kinds), keyed by a normalised label.
 ALERT_KINDS: dict[str, dict[str, str]] = {
-    "sv": {"term": "Ord som ökar", "story": "Händelse som växer"},
-    "en": {"term": "Rising term", "story": "Growing story"},
+    "sv": {"term": "Ord som ökar", "story": "Händelse som växer", "vma": "VMA"},
+    "en": {"term": "Rising term", "story": "Growing story", "vma": "VMA"},
 }
 LABELS: dict[str, dict[str, str]] = {lang: {**NAMES[lang], **ALERT_KINDS[lang]} for lang in LANGS}
 
