@@ -19,6 +19,7 @@ Flows layer: imports the core, monitors and data (the store, only inside the flo
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -26,11 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from mediebild.data.profiles import load_active_profile
 from mediebild.errors import ConfigError, SourceError
 from mediebild.flows import lazy_flow
 from mediebild.monitors import monitor_for
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+from mediebild.profile import Profile
 from mediebild.timeutil import utcnow
 
 
@@ -158,6 +161,20 @@ def _add(summary: IngestSummary, row: dict[str, Any]) -> None:
 Submit = Callable[[SourceConfig, dict[str, Any]], Any]
 
 
+# Platforms whose search needs a query; a source of these kinds added without --query searches for the
+# active incident profile's terms and places.
+PROFILE_QUERY_KINDS = ("x", "bluesky")
+
+
+def with_profile_queries(sources: list[SourceConfig], profile: Profile | None) -> list[SourceConfig]:
+    """Sources as they fetch this pass: an X or Bluesky source without a query gets the profile's."""
+    query = profile.search_query() if profile is not None else None
+    if not query:
+        return sources
+    return [dataclasses.replace(s, options={**s.options, "query": query})
+            if s.monitor in PROFILE_QUERY_KINDS and not s.query else s for s in sources]
+
+
 def run_sources(
     store,
     sources: Iterable[SourceConfig],
@@ -175,7 +192,7 @@ def run_sources(
     stored as a failed fetch that took 1 + `retries` attempts (1 for a permanent error). Each source is
     written in one transaction, from this thread; `on_done(row)` follows each.
     """
-    sources = list(sources)
+    sources = with_profile_queries(list(sources), load_active_profile(store.con))
     summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
     clock = _clock(now)
     futures = {submit(s, store.cursor(s.id)): s for s in sources}

@@ -324,6 +324,23 @@ class Profile:
         """Place names, for models that mask the incident's own names."""
         return [" ".join(t.parts).rstrip("*") for t in self.place_terms]
 
+    def search_query(self, max_chars: int = 512) -> str | None:
+        """A platform search query built from the profile (for an X or Bluesky source added without --query):
+        its Swedish and English terms and its places, OR-ed, wildcards dropped, multi-word terms quoted, as many
+        as fit in `max_chars` (X's self-serve limit is 512). None when the profile has no terms."""
+        words: dict[str, str] = {}
+        terms = self.model.terms
+        for raw in (*terms.sv, *terms.en, *terms.places):
+            word = " ".join(raw.replace("*", " ").replace('"', " ").split())
+            if len(word) >= 3:
+                words.setdefault(word.casefold(), f'"{word}"' if " " in word else word)
+        chosen: list[str] = []
+        for word in words.values():
+            if len("(" + " OR ".join([*chosen, word]) + ")") > max_chars:
+                break
+            chosen.append(word)
+        return f"({' OR '.join(chosen)})" if chosen else None
+
     @property
     def key(self) -> str:
         """A short fingerprint of the profile body (which profile relevance was scored with)."""

@@ -267,3 +267,16 @@ def test_plain_and_prefect_paths_give_the_same_summary(tmp_path, httpserver, pre
                 store.count("items"),
             )
     assert stored["plain"] == stored["prefect"]
+
+
+def test_x_and_bluesky_sources_without_a_query_search_for_the_profile():
+    from mediebild.flows.ingest import with_profile_queries
+    from mediebild.profile import Profile
+
+    profile = Profile.from_dict({"name": "p", "terms": {"sv": ["explosion"], "places": ["Bryssel"]}})
+    sources = [SourceConfig(id="x", monitor="x", url="https://api.x.com", name="X"),
+               SourceConfig(id="b", monitor="bluesky", url="https://bsky.social", name="B", options={"query": "egen"}),
+               SourceConfig(id="r", monitor="rss", url="https://e.se/rss", name="R")]
+    fetched = {s.id: s.query for s in with_profile_queries(sources, profile)}
+    assert fetched == {"x": "(explosion OR Bryssel)", "b": "egen", "r": None}
+    assert with_profile_queries(sources, None) == sources

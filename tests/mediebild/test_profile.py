@@ -131,3 +131,11 @@ def test_profile_set_bad_key_exits_2_with_one_line(db_path, tmp_path, capsys):
     assert main(["profile", "set", str(path), "--db", str(db_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "terms.place: unknown key" in err and len(err.splitlines()) == 1
+
+
+def test_search_query_for_platforms_from_the_profile():
+    profile = Profile.from_dict({"name": "x", "terms": {"sv": ["explosion*", "terrordåd"], "en": ["Explosion", "attack*"],
+                                                         "places": ["Bryssel", "Brussels Airport"]}})
+    assert profile.search_query() == '(explosion OR terrordåd OR attack OR Bryssel OR "Brussels Airport")'
+    assert len(profile.search_query(max_chars=30)) <= 30
+    assert Profile.from_dict({"name": "tom"}).search_query() is None
