@@ -100,9 +100,10 @@ def _store_and_deliver(
 ) -> Run:
     kind, lang = data.get("stored_kind") or data["kind"], data["lang"]
     start, end = data["period"]["start"], data["period"]["end"]
+    send_settings = settings if settings is not None or not send else load_send_settings()
     if send:
-        settings = settings if settings is not None else load_send_settings()
-        if not settings.configured:
+        assert send_settings is not None
+        if not send_settings.configured:
             raise ConfigError("--send needs a [send] section in mediebild.toml (folder, email or webhooks)")
     bodies = render_all(data, formats)  # before the transaction: the PDF takes a moment
     con = store.con
@@ -129,7 +130,8 @@ def _store_and_deliver(
             record["path"] = write_atomic(Path(out_dir) / doc.filename, doc.body)
     if send:
         package = Package(kind, start, end, lang, _subject(data), documents)
-        run.sends = deliver(con, package, settings)  # each send row commits on its own, as it happens
+        assert send_settings is not None
+        run.sends = deliver(con, package, send_settings)  # each send row commits on its own, as it happens
         for result in run.sends:
             if result.status == "failed":
                 log.warning("sending %s to %s %s failed after %d attempts: %s", documents[formats[0]].id,

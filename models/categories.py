@@ -51,12 +51,14 @@ class CategoryModel:
         p_src = self.source_type.predict_proba(X)
         out = []
         for i in range(len(texts)):
-            info = {c: round(float(p), 4) for c, p in zip(self.info_type.classes, p_info[i])}
-            src = {c: round(float(p), 4) for c, p in zip(self.source_type.classes, p_src[i])}
+            info: dict[str, float] = {str(c): round(float(p), 4) for c, p in zip(self.info_type.classes, p_info[i])}
+            src: dict[str, float] = {str(c): round(float(p), 4) for c, p in zip(self.source_type.classes, p_src[i])}
+            best_info: str = max(info, key=info.__getitem__)
+            best_src: str = max(src, key=src.__getitem__)
             out.append({
-                "info_type": max(info, key=info.get),
+                "info_type": best_info,
                 "info_type_probs": info,
-                "source_type": max(src, key=src.get),
+                "source_type": best_src,
                 "source_type_probs": src,
             })
         return out

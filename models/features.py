@@ -182,7 +182,8 @@ def concepts_of(text: str) -> list[str]:
 
 def concept_matrix(texts: Sequence[str]) -> sp.csr_matrix:
     """Binary (texts x concepts) matrix, plus a last column counting how many concepts fired (scaled)."""
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     n_concepts = len(CONCEPT_NAMES)
     counts = np.zeros(len(texts), dtype=np.float32)
     for i, text in enumerate(texts):
@@ -331,7 +332,7 @@ def scores_to_proba(scores: np.ndarray, n_classes: int, scale: float, shift: flo
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit_calibration(scores: np.ndarray, y: Sequence[str], classes: Sequence[str]) -> tuple[float, float]:
+def fit_calibration(scores: np.ndarray, y: Sequence[str] | np.ndarray, classes: Sequence[str]) -> tuple[float, float]:
     """(scale, shift) minimising log loss of out-of-fold decision scores."""
     from scipy.optimize import minimize
 
@@ -347,7 +348,7 @@ def fit_calibration(scores: np.ndarray, y: Sequence[str], classes: Sequence[str]
     return float(scale), float(shift if len(classes) == 2 else 0.0)
 
 
-def fit_prior_power(proba: np.ndarray, y: Sequence[str], classes: Sequence[str],
+def fit_prior_power(proba: np.ndarray, y: Sequence[str] | np.ndarray, classes: Sequence[str],
                     folds: Sequence[tuple[np.ndarray, np.ndarray]],
                     grid: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)) -> tuple[float, np.ndarray]:
     """The power `t` of the class shares which, multiplied into out-of-fold probabilities, gives the best
@@ -355,18 +356,18 @@ def fit_prior_power(proba: np.ndarray, y: Sequence[str], classes: Sequence[str],
     (the honest figure to report). Returns (t chosen on all folds, nested labels; rows in no fold: "")."""
     from sklearn.metrics import f1_score
 
-    y = np.asarray(y)
+    truth = np.asarray(y)
     labels = np.asarray(classes)
 
     def shares(rows: np.ndarray) -> np.ndarray:
-        return np.array([np.mean(y[rows] == c) for c in labels]) + 1e-9
+        return np.array([np.mean(truth[rows] == c) for c in labels]) + 1e-9
 
     def best_power(rows: np.ndarray) -> float:
         share = shares(rows)
-        return max(grid, key=lambda t: f1_score(y[rows], labels[(proba[rows] * share**t).argmax(1)],
+        return max(grid, key=lambda t: f1_score(truth[rows], labels[(proba[rows] * share**t).argmax(1)],
                                                  average="weighted"))
 
-    pred = np.full(len(y), "", dtype=object)
+    pred = np.full(len(truth), "", dtype=object)
     for train, test in folds:
         train = train[~np.isnan(proba[train, 0])]
         pred[test] = labels[(proba[test] * shares(train) ** best_power(train)).argmax(1)]

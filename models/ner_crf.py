@@ -126,9 +126,9 @@ def sentence_features(tokens: list[str], lexicon: frozenset[str] | None = None) 
             else:
                 feats[f"{d}pad"] = True
         if gazetteer[i]:
-            feats["gaz=" + gazetteer[i]] = 1.0
+            feats[f"gaz={gazetteer[i]}"] = 1.0
         if i > 0:
-            feats["-1w|w"] = base[i - 1]["w"] + "|" + lower
+            feats["-1w|w"] = f"{base[i - 1]['w']}|{lower}"
         if i < n - 1:
             feats["w|+1w"] = lower + "|" + base[i + 1]["w"]
         out.append({k: (1.0 if v else 0.0) if isinstance(v, bool) else v for k, v in feats.items()})

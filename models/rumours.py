@@ -246,13 +246,13 @@ def confirmation(text: str) -> str | None:
 
 def _confirmed(items: Sequence[RumourItem]) -> RumourReason | None:
     """The first editorial or official item that confirms (items in time order where times are known)."""
-    ordered = sorted(
-        (i for i in items if i.kind in CONFIRMING_KINDS and i.published_at is not None), key=lambda i: as_utc(i.published_at)
+    timed = sorted(
+        ((as_utc(i.published_at), i) for i in items if i.kind in CONFIRMING_KINDS and i.published_at is not None),
+        key=lambda pair: pair[0],
     )
-    for item in ordered:
+    for when, item in timed:
         phrase = confirmation(item.text)
         if phrase:
-            when = as_utc(item.published_at)
             at = when.astimezone(STOCKHOLM).strftime("%H:%M")
             return RumourReason("confirmed", {"kind": item.kind, "phrase": phrase, "at": at, "when": when})
     return None

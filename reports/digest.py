@@ -63,7 +63,7 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
         "last_seen": story.get("last_seen"),
         "n_items": int(story.get("n_items") or 0),
         "n_outlets": int(story.get("n_outlets") or 0),
-        "n_copies": int(story.get("n_copies") if story.get("n_copies") is not None else story.get("n_items") or 0),
+        "n_copies": int(story["n_copies"] if story.get("n_copies") is not None else story.get("n_items") or 0),
         "growth_per_hour": story.get("growth_per_hour"),
         "categories": _top_shares(story.get("categories"), lang),
         "tone": tone[0] if tone else None,
@@ -114,6 +114,8 @@ def _filter_for_people(item_filter: ItemFilter, lang: str) -> list[dict[str, str
     for name, values in item_filter.describe().items():
         if name == "min_relevance":
             text = f"≥ {values}"
+        elif isinstance(values, float):
+            text = str(values)
         elif name == "kinds":
             text = ", ".join(t.get(f"kind_{v}", v) for v in values)
         elif name in ("info_types", "source_types", "tones"):

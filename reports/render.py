@@ -191,7 +191,7 @@ def render_json(data: dict[str, Any]) -> str:
 def render_all(data: dict[str, Any], formats: tuple[str, ...]) -> dict[str, bytes]:
     """Bytes per requested format; the HTML is rendered once and reused for the PDF."""
     out: dict[str, bytes] = {}
-    html = render_html(data) if ("html" in formats or "pdf" in formats) else None
+    html = render_html(data) if ("html" in formats or "pdf" in formats) else ""
     for fmt in formats:
         if fmt == "html":
             out[fmt] = html.encode("utf-8")

@@ -27,6 +27,7 @@ Reports layer: imports data.digest_queries (the sends rows) and the core (errors
 
 from __future__ import annotations
 
+import functools
 import os
 import smtplib
 import ssl
@@ -301,14 +302,15 @@ def deliver(con, package: Package, settings: SendSettings, *, sleep: Callable[[f
         for recipient in settings.email.to:
             message = build_email(package, settings.email, recipient)
             jobs.append(("email", recipient, package.main_id(("html", "md", "pdf", "json")),
-                         lambda m=message: _smtp_send(m, settings.email)))
+                         functools.partial(_smtp_send, message, settings.email)))
     for hook in settings.webhooks:
-        jobs.append(("webhook", redact_url(hook.url), package.main_id(("json",)), lambda h=hook: _webhook_post(package, h)))
+        jobs.append(("webhook", redact_url(hook.url), package.main_id(("json",)),
+                     functools.partial(_webhook_post, package, hook)))
 
     results = []
     for channel, recipient, digest_id, action in jobs:
-        key = dict(kind=package.kind, period_start=package.period_start, lang=package.lang, channel=channel,
-                   recipient=recipient)
+        key: dict[str, Any] = dict(kind=package.kind, period_start=package.period_start, lang=package.lang,
+                                   channel=channel, recipient=recipient)
         if q.already_delivered(con, **key):
             results.append(SendResult(channel, recipient, "skipped", 0, "already delivered for this period"))
             continue

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from mediebild.models.corpora.swedish import (
     CORPUS_RELATIVE,
@@ -99,7 +100,7 @@ def training_config(max_epochs: int, seed: int, embed: str = "hash"):
             "include_static_vectors": False,
         }
         config["components"]["tok2vec"]["model"]["encode"]["width"] = 128
-        overrides = {"system.seed": seed, "training.max_epochs": max_epochs, "training.max_steps": 0,
+        overrides: dict[str, Any] = {"system.seed": seed, "training.max_epochs": max_epochs, "training.max_steps": 0,
                      "training.patience": 3000, "training.eval_frequency": 200, "training.dropout": 0.2}
         return config, overrides
     overrides = {
@@ -164,7 +165,7 @@ def train_ner(
             crf_started = time.perf_counter()
             crf_path = ner_crf.train_crf([(s.tokens, s.tags) for s in train + validation], tmp_path / "crf.crfsuite")
             crf_seconds = time.perf_counter() - crf_started
-            component = nlp.add_pipe(ner_crf.FACTORY, config={"ner_weight": NER_VOTE_WEIGHT})
+            component = cast(ner_crf.CRFNer, nlp.add_pipe(ner_crf.FACTORY, config={"ner_weight": NER_VOTE_WEIGHT}))
             component.load_model(crf_path)
             scores, parts = _score_parts(nlp, component, dev, score_ner_pipeline)
         else:
