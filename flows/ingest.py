@@ -10,6 +10,11 @@ The work is split so that each piece can be tested without Prefect:
 * `ingest_pass(store, ...)` runs them over all sources with bounded concurrency, plainly;
 * `ingest_flow(db)` is the Prefect flow: one task per source, retries on transient errors only,
   bounded concurrency (a thread pool), the store written from the flow as results arrive.
+
+Monitors that pace their calls (the official ones: Polisen's 10 s and 60 an hour) measure real time by
+default. With `pass_clock=True` they measure the pass's own clock instead (`now` plus the real time
+elapsed since the fetch began): a replay of simulated time (the demo) passes it so that their spacing is
+kept in simulated time, where an hour passes between two passes.
 """
 
 from __future__ import annotations
@@ -76,10 +81,11 @@ def _clock(now: datetime) -> Callable[[], datetime]:
     return lambda: now + timedelta(seconds=time.monotonic() - t0)
 
 
-def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS,
+                    pass_clock: bool = False) -> SourceOutcome:
     """Fetch and parse one source; SourceError escapes (for retries), content problems do not."""
     clock = _clock(now)
-    monitor = monitor_for(source.monitor, limits)
+    monitor = monitor_for(source.monitor, limits, clock=clock if pass_clock else None)
     fetched = monitor.fetch(source, cursor, now=now)
     if fetched.not_modified:
         return SourceOutcome(source.id, now, clock(), fetched=fetched, url=source.url)
@@ -100,11 +106,12 @@ def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, 
                          url=source.url)
 
 
-def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS,
+            pass_clock: bool = False) -> SourceOutcome:
     """fetch_and_parse that never raises: a failure is an outcome with a problem."""
     clock = _clock(now)
     try:
-        return fetch_and_parse(source, cursor, now, limits)
+        return fetch_and_parse(source, cursor, now, limits, pass_clock)
     except Exception as exc:  # one source's failure, whatever it is, must not stop the others
         return failed_outcome(source, exc, now, finished=clock())
 
@@ -156,13 +163,14 @@ def ingest_pass(
     concurrency: int = 4,
     sources: Iterable[SourceConfig] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    pass_clock: bool = False,
 ) -> IngestSummary:
     """One pass over the sources without Prefect: threads fetch, this thread writes."""
     now = now or utcnow()
     sources = list(sources if sources is not None else store.sources())
     summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(collect, s, store.cursor(s.id), now, limits) for s in sources]
+        futures = [pool.submit(collect, s, store.cursor(s.id), now, limits, pass_clock) for s in sources]
         for future in as_completed(futures):
             row = store_outcome(store, future.result(), run_id=summary.run_id)
             _add(summary, row)
@@ -200,8 +208,9 @@ def _build_flow():
         cache_policy=NO_CACHE,
         persist_result=False,
     )
-    def fetch_source(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits) -> SourceOutcome:
-        return fetch_and_parse(source, cursor, now, limits)
+    def fetch_source(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits,
+                     pass_clock: bool = False) -> SourceOutcome:
+        return fetch_and_parse(source, cursor, now, limits, pass_clock)
 
     @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False, log_prints=False)
     def ingest_flow(
@@ -210,8 +219,9 @@ def _build_flow():
         retries: int = 2,
         retry_delay_s: float = 2.0,
         limits: HttpLimits = DEFAULT_LIMITS,
+        pass_clock: bool = False,
     ) -> dict[str, Any]:
-        """One ingest pass over every enabled source of the database `db`."""
+        """One ingest pass over every enabled source of the database `db` (`pass_clock`: see the module)."""
         from prefect.futures import as_completed as prefect_completed
 
         from mediebild.data.store import Store
@@ -224,7 +234,7 @@ def _build_flow():
             task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
             clock = _clock(when)
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
-            futures = {task_fn.submit(s, store.cursor(s.id), when, limits): s for s in sources}
+            futures = {task_fn.submit(s, store.cursor(s.id), when, limits, pass_clock): s for s in sources}
             for future in prefect_completed(list(futures)):
                 source = futures[future]
                 try:
