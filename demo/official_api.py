@@ -160,7 +160,7 @@ def _kris_record(item: ScenarioItem, version: Version, n: int) -> dict[str, Any]
     api = item.api
     all_clear_edit = n > 0 and bool(api.get("keep_updated"))
     push = version.text if all_clear_edit else (str(api.get("push", "")) if n == 0 else "")
-    areas = [COUNTRY_AREA]
+    areas: list[dict[str, Any]] = [COUNTRY_AREA]
     if api.get("area") or "stockholm" in (version.title + version.text).lower():
         areas.append(COUNTY_AREA)
     if api.get("area"):

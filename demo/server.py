@@ -124,8 +124,9 @@ class ReplayServer:
             prefix = mount(api)
             base = (self.base_url if self._httpd else "") + prefix
             request = ApiRequest.of(method, path[len(prefix):], parts.query, headers, body, base)
-            platform = social_api if api.monitor in SOCIAL_MONITORS else official_api
-            return platform.answer(self.scenario, api, request, now, self.platforms)
+            if api.monitor in SOCIAL_MONITORS:
+                return social_api.answer(self.scenario, api, request, now, self.platforms)
+            return official_api.answer(self.scenario, api, request, now)
         if method not in ("GET", "HEAD"):
             return 405, {"Content-Type": "text/plain; charset=utf-8", "Allow": "GET, HEAD"}, b"Method not allowed\n"
         if path in ("/", "/index.html"):

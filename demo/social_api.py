@@ -166,16 +166,13 @@ def x_api(scenario: Scenario, feed: FeedSpec, request: ApiRequest, now: datetime
         return json_answer(200, {"meta": {"result_count": 0}}, limits)
     originals = [scenario.item(p.copy_of) for p in page if p.repost and p.copy_of]
     authors = {p.author or "anonym" for p in page + originals}
-    meta = {"newest_id": page[0].post_id, "oldest_id": page[-1].post_id, "result_count": len(page)}
+    meta: dict[str, object] = {"newest_id": page[0].post_id, "oldest_id": page[-1].post_id, "result_count": len(page)}
     if more:
         meta["next_token"] = _base36(int(page[-1].post_id))
-    document = {
-        "data": [_tweet(scenario, p, reposts) for p in page],
-        "includes": {"users": [_x_user(a) for a in sorted(authors)]},
-        "meta": meta,
-    }
+    includes: dict[str, object] = {"users": [_x_user(a) for a in sorted(authors)]}
     if originals:
-        document["includes"]["tweets"] = [_tweet(scenario, o, reposts) for o in originals]
+        includes["tweets"] = [_tweet(scenario, o, reposts) for o in originals]
+    document = {"data": [_tweet(scenario, p, reposts) for p in page], "includes": includes, "meta": meta}
     return json_answer(200, document, limits)
 
 

@@ -18,6 +18,8 @@ from mediebild.demo.credentials import DemoCredentials
 from mediebild.demo.scenario import load_scenario
 from mediebild.flows.demo import run_demo
 
+pytestmark = pytest.mark.slow  # each test replays hours of the scenario (the whole day once: ~30 s)
+
 SOCIAL = ("x", "mastodon", "bluesky", "reddit")
 OFFICIAL = ("polisen", "krisinformation", "smhi", "vma")
 
