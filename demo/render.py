@@ -38,6 +38,8 @@ Entry = tuple[ScenarioItem, Version]
 
 def render(feed: FeedSpec, entries: list[Entry], *, self_url: str = "") -> tuple[bytes, str]:
     """The feed document for these entries (newest first) and its Content-Type."""
+    if feed.format not in CONTENT_TYPES:
+        raise ValueError(f"{feed.id}: an API feed is answered by demo.social_api or demo.official_api, not rendered")
     if feed.format == "atom":
         body = _atom(feed, entries, self_url)
     elif feed.format == "json":

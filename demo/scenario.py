@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mediebild.demo.platforms import API_MONITORS, REPOSTS_SHOWN, derived_title, handle, post_number
 from mediebild.errors import ConfigError
 from mediebild.items import canonical_url, strip_html
 from mediebild.timeutil import STOCKHOLM, UTC
@@ -46,18 +47,18 @@ HARD_NEGATIVES = frozenset({"same-city", "other-explosion", "police-news", "foot
 TOPICS = frozenset({"sport", "weather", "economy", "culture", "local", "crime", "politics", "travel"})
 STANCES = frozenset({"spread", "deny"})
 KINDS = frozenset({"editorial", "social", "official"})
-FORMATS = frozenset({"rss", "atom", "json"})
+FORMATS = frozenset({"rss", "atom", "json", "api"})  # api: served in the format of the feed's `monitor`
 WIRE_FEED = "nyhetsbyran-tn"  # the news agency whose stories other papers print
 WIRE_BYLINE = " (TN)"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # papers append the agency's byline to a wire copy: the "small edit"
 
 _ITEM_FIELDS = {
     "key", "at", "title", "text", "author", "lang", "story", "info", "stance", "topic", "hard",
-    "copy_of", "repost", "updates", "quirks",
+    "copy_of", "repost", "updates", "quirks", "api",
 }
 _FEED_FIELDS = {
     "id", "name", "format", "item_kind", "lang", "path", "site", "link", "quirks", "broken", "malformed",
-    "description", "monitor",
+    "description", "monitor", "query", "options",
 }
 
 
@@ -78,6 +79,13 @@ class FeedSpec:
     link_pattern: str = "/{num}"  # how item links are built: {slug}, {num}, {user}
     broken_hours: tuple[int, int] | None = None  # HTTP 500 while Stockholm hour in [a, b)
     malformed_hours: tuple[int, int] | None = None  # truncated XML while Stockholm hour in [a, b)
+    query: str = ""  # an API feed's search (what the demo registers with --query)
+    options: dict[str, Any] = field(default_factory=dict, hash=False)  # an API source's --option filters
+
+    @property
+    def is_api(self) -> bool:
+        """Served in a platform's API format (the monitor's kind), not as a feed document."""
+        return self.monitor != "rss"
 
     @property
     def home(self) -> str:
@@ -137,6 +145,8 @@ class ScenarioItem:
     copy_of: str | None = None  # id of the item this one copies (wire copy, repost, copy-paste)
     repost: bool = False
     quirks: tuple[str, ...] = ()
+    post_id: str = ""  # the platform's id of the post or record ({num} of the link; demo/platforms.py)
+    api: dict[str, Any] = field(default_factory=dict, hash=False)  # platform details (demo/scenario/README.md)
 
     @property
     def versions(self) -> tuple[Version, ...]:
@@ -206,15 +216,15 @@ class Scenario:
     def items_of(self, feed_id: str) -> list[ScenarioItem]:
         return [item for item in self.items if item.feed_id == feed_id]
 
-    def visible(self, feed_id: str, now: datetime) -> list[tuple[ScenarioItem, Version]]:
-        """What the feed shows at `now`: the latest LATEST_PER_FEED entries, newest version first."""
+    def visible(self, feed_id: str, now: datetime, limit: int | None = LATEST_PER_FEED) -> list[tuple[ScenarioItem, Version]]:
+        """What the feed shows at `now`: the latest `limit` entries (all with None), newest version first."""
         shown = []
         for item in self.items_of(feed_id):
             version = item.version_at(now)
             if version is not None:
                 shown.append((item, version))
         shown.sort(key=lambda pair: (pair[1].at, pair[0].id), reverse=True)
-        return shown[:LATEST_PER_FEED]
+        return shown[:limit] if limit is not None else shown
 
 
 def load_scenario(directory: Path | None = None) -> Scenario:
@@ -263,14 +273,21 @@ def _feed_spec(raw: dict[str, Any]) -> FeedSpec:
     bad = set(quirks) - FEED_QUIRKS
     if unknown or bad or raw.get("format") not in FORMATS or raw.get("item_kind") not in KINDS:
         raise ConfigError(f"feeds.toml: feed {raw.get('id')!r}: unknown {sorted(unknown | bad)} or bad format/kind")
+    monitor = raw.get("monitor", "rss")
+    if (raw["format"] == "api") != (monitor in API_MONITORS) or (monitor != "rss" and monitor not in API_MONITORS):
+        raise ConfigError(f"feeds.toml: feed {raw.get('id')!r}: format 'api' goes with an API monitor "
+                          f"({', '.join(API_MONITORS)}), a feed format with monitor 'rss'")
+    if not isinstance(raw.get("options", {}), dict):
+        raise ConfigError(f"feeds.toml: feed {raw.get('id')!r}: options must be a table")
     if "{" not in raw.get("link", ""):
         raise ConfigError(f"feeds.toml: feed {raw.get('id')!r} needs a link pattern with {{slug}}, {{num}} or {{user}}")
     return FeedSpec(
-        id=raw["id"], name=raw["name"], path=raw["path"], monitor=raw.get("monitor", "rss"),
+        id=raw["id"], name=raw["name"], path=raw["path"], monitor=monitor,
         item_kind=raw["item_kind"], format=raw["format"], lang=raw.get("lang", "sv"), site=raw["site"],
         description=raw.get("description", ""), quirks=quirks, link_pattern=raw["link"],
         broken_hours=tuple(raw["broken"]) if "broken" in raw else None,
         malformed_hours=tuple(raw["malformed"]) if "malformed" in raw else None,
+        query=str(raw.get("query", "")), options=dict(raw.get("options", {})),
     )
 
 
@@ -298,6 +315,11 @@ def _build_item(key: str, raw_items: dict[str, tuple[FeedSpec, dict[str, Any]]],
     merged = {k: v for k, v in original_raw.items() if k in {"title", "text", "story", "info", "stance", "topic", "hard", "lang"}}
     merged.update(raw)
     title, text = merged.get("title", ""), merged.get("text", "")
+    if raw.get("repost") and copy_of and (spec.monitor not in REPOSTS_SHOWN or (spec.is_api and original_spec.id != spec.id)):
+        raise ConfigError(f"{where}: a repost must be on its original's platform, one whose search or listing "
+                          f"shows reposts ({', '.join(REPOSTS_SHOWN)}); copy the text instead (copy_of without repost)")
+    if not isinstance(raw.get("api", {}), dict):
+        raise ConfigError(f"{where}: api must be a table")
     if copy_of and "text" not in raw:
         if raw.get("repost"):
             text = f"RT @{original_raw.get('author', '')}: {original_raw['text']}"
@@ -332,7 +354,7 @@ def _build_item(key: str, raw_items: dict[str, tuple[FeedSpec, dict[str, Any]]],
     if set(quirks) - ITEM_QUIRKS:
         raise ConfigError(f"{where}: unknown quirks {sorted(set(quirks) - ITEM_QUIRKS)}")
     author = raw.get("author")
-    url, link = _links(spec, key, title or text, author, published)
+    url, link, num = _links(spec, key, title or derived_title(spec.monitor, text) or text, author, published)
     wire = copy_of if copy_of and original_spec.id == WIRE_FEED and spec.item_kind == "editorial" else None
     return ScenarioItem(
         id=key, feed_id=spec.id, kind=spec.item_kind, lang=merged.get("lang", spec.lang), url=url, link=link,
@@ -341,7 +363,7 @@ def _build_item(key: str, raw_items: dict[str, tuple[FeedSpec, dict[str, Any]]],
         info_type=(INFO_TYPES[info] if info else story.info_type) if story else None,
         rumour=stance == "spread", rumour_key=story.key if story and story.rumour else None, stance=stance,
         topic=None if story else topic, hard_negative=hard, wire_group=wire, copy_of=copy_of,
-        repost=bool(raw.get("repost")), quirks=quirks,
+        repost=bool(raw.get("repost")), quirks=quirks, post_id=num, api=dict(raw.get("api", {})),
     )
 
 
@@ -352,22 +374,20 @@ def _replace_wire_group(item: ScenarioItem) -> ScenarioItem:
     return ScenarioItem(**fields)
 
 
-def _links(spec: FeedSpec, key: str, title: str, author: str | None, published: datetime) -> tuple[str, str]:
-    """The canonical absolute URL of an item and the link as its feed serves it."""
+def _links(spec: FeedSpec, key: str, title: str, author: str | None, published: datetime) -> tuple[str, str, str]:
+    """The canonical absolute URL of an item, the link as its feed serves it, and its platform id ({num})."""
     digest = int(hashlib.sha1(f"{spec.id}/{key}".encode()).hexdigest(), 16)
-    if spec.item_kind == "social":
-        # Mastodon-style ids: milliseconds since the epoch shifted left 16 bits, plus a sequence.
-        num = (int(published.timestamp() * 1000) << 16) + digest % 65536
-    else:
-        num = 100000 + digest % 900000
-    path = spec.link_pattern.format(slug=slugify(title), num=num, user=author or "anonym")
+    num = post_number(spec.monitor, spec.item_kind, digest, published)
+    slug = slugify(title)
+    path = spec.link_pattern.format(slug=slug, uslug=slug[:50].rstrip("-").replace("-", "_"), num=num,
+                                    user=handle(spec.monitor, author))
     url = canonical_url(spec.home.rstrip("/") + path)
     if url is None:
         raise ConfigError(f"items/{spec.id}.toml: {key}: cannot build a link from {path!r}")
     link = path if "relative" in spec.quirks else url
     if "utm" in spec.quirks:
         link += ("&" if "?" in link else "?") + "utm_source=rss&utm_medium=feed&utm_campaign=senaste"
-    return url, link
+    return url, link, num
 
 
 def _check_unique_urls(items: list[ScenarioItem]) -> None:

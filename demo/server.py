@@ -1,11 +1,19 @@
-"""The replay server: the demo scenario's feeds on 127.0.0.1, as they looked at a simulated time.
+"""The replay server: the demo scenario's feeds and platform APIs on 127.0.0.1, as they looked at a simulated time.
 
 A real `http.server.ThreadingHTTPServer` in a daemon thread. `set_clock(dt)` moves simulated time;
 every feed then shows the items published up to that moment (the latest 40, newest version of each).
 It behaves like the servers monitors meet in the wild: conditional GET (ETag / Last-Modified -> 304),
 proper Content-Types, an HTTP 500 for one feed around midday and one truncated XML body for another
-(see feeds.toml). Besides the feeds it serves `/` (an index) and `/feeds.opml` (every feed, for
-`mediebild sources import`).
+(see feeds.toml). Besides the feeds it serves `/` (an index) and `/feeds.opml` (every RSS, Atom and
+JSON feed, for `mediebild sources import`).
+
+API feeds (`format = "api"`) are mounted under the first segment of their path (`/x`, `/mastodon`,
+`/polisen`, ...) and answered in their platform's documented format by `demo.social_api` (X, Mastodon,
+Bluesky, Reddit) and `demo.official_api` (Polisen, Krisinformation, SMHI, Sveriges Radio's VMA), on the
+same simulated clock. The platforms that need credentials accept only the run's exercise credentials
+(`credentials`, made up per server unless given: `demo.credentials`).
+
+Imports: the mediebild core and demo's own modules.
 
     with ReplayServer(load_scenario()) as srv:
         srv.set_clock(sc.hours[2])
@@ -28,6 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from mediebild.demo import official_api, social_api
+from mediebild.demo.credentials import DemoCredentials
+from mediebild.demo.platforms import SOCIAL_MONITORS, ApiRequest
 from mediebild.demo.render import last_modified, render, truncate
 from mediebild.demo.scenario import DAY, FeedSpec, Scenario, load_scenario
 from mediebild.timeutil import STOCKHOLM, UTC, as_utc
@@ -36,12 +47,19 @@ from mediebild.timeutil import STOCKHOLM, UTC, as_utc
 class ReplayServer:
     """Serve a Scenario's feeds on 127.0.0.1 (port 0: a free port) at a settable simulated time."""
 
-    def __init__(self, scenario: Scenario, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, scenario: Scenario, *, host: str = "127.0.0.1", port: int = 0,
+                 credentials: DemoCredentials | None = None):
         self.scenario = scenario
         self._host, self._port = host, port
         self._clock = scenario.end  # until told otherwise, the whole day is out
         self._lock = threading.Lock()
-        self._by_path = {feed.path: feed for feed in scenario.feeds}
+        self._by_path = {feed.path: feed for feed in scenario.feeds if not feed.is_api}
+        self._mounts = {mount(feed): feed for feed in scenario.feeds if feed.is_api}
+        clash = [path for path in self._by_path if "/" + path.strip("/").split("/", 1)[0] in self._mounts]
+        if len(self._mounts) != sum(feed.is_api for feed in scenario.feeds) or clash:
+            raise ValueError(f"API feeds need mounts of their own (first path segment); clashes: {clash}")
+        self.credentials = credentials or DemoCredentials.generate()
+        self.platforms = social_api.PlatformState(self.credentials)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.log: list[tuple[str, int]] = []  # (path, status) of every request, for tests and curiosity
@@ -97,9 +115,20 @@ class ReplayServer:
 
     # --- responses (pure given the clock: the handler only writes them out) ---
 
-    def respond(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        path = urlsplit(path).path
+    def respond(self, path: str, headers: dict[str, str], method: str = "GET", body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(path)
+        path = parts.path
         now = self.clock
+        api = self._mounts.get("/" + path.strip("/").split("/", 1)[0])
+        if api is not None:
+            prefix = mount(api)
+            base = (self.base_url if self._httpd else "") + prefix
+            request = ApiRequest.of(method, path[len(prefix):], parts.query, headers, body, base)
+            if api.monitor in SOCIAL_MONITORS:
+                return social_api.answer(self.scenario, api, request, now, self.platforms)
+            return official_api.answer(self.scenario, api, request, now)
+        if method not in ("GET", "HEAD"):
+            return 405, {"Content-Type": "text/plain; charset=utf-8", "Allow": "GET, HEAD"}, b"Method not allowed\n"
         if path in ("/", "/index.html"):
             return 200, {"Content-Type": "text/html; charset=utf-8"}, self._index(now)
         if path == "/feeds.opml":
@@ -131,8 +160,9 @@ class ReplayServer:
 
     def _index(self, now: datetime) -> bytes:
         rows = "".join(
-            f'<li><a href={quoteattr(feed.path)}>{escape(feed.name)}</a> ({feed.format}, {feed.item_kind}, '
-            f"{len(self.scenario.visible(feed.id, now))} synliga)</li>"
+            f'<li><a href={quoteattr(feed.path)}>{escape(feed.name)}</a> '
+            f"({'API: ' + feed.monitor if feed.is_api else feed.format}, {feed.item_kind}, "
+            f"{len(self.scenario.visible(feed.id, now, limit=None if feed.is_api else 40))} synliga)</li>"
             for feed in self.scenario.feeds
         )
         clock = now.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
@@ -150,12 +180,18 @@ class ReplayServer:
             f"xmlUrl={quoteattr(base + feed.path)} htmlUrl={quoteattr(feed.home)} "
             f"category={quoteattr(feed.item_kind)} language={quoteattr(feed.lang)}/>"
             for feed in self.scenario.feeds
+            if not feed.is_api
         )
         document = (
             '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0">\n'
             f"  <head><title>{escape(self.scenario.name)}</title></head>\n  <body>\n{outlines}\n  </body>\n</opml>\n"
         )
         return document.encode("utf-8")
+
+
+def mount(feed: FeedSpec) -> str:
+    """Where an API feed is mounted: the first segment of its path ("/polisen" for /polisen/api/events)."""
+    return "/" + feed.path.strip("/").split("/", 1)[0]
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -197,9 +233,14 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self._answer(with_body=False)
 
-        def _answer(self, *, with_body: bool) -> None:
+        def do_POST(self) -> None:  # noqa: N802 (the platforms' logins and token endpoints)
+            self._answer(with_body=True, method="POST")
+
+        def _answer(self, *, with_body: bool, method: str | None = None) -> None:
             headers = {key.lower(): value for key, value in self.headers.items()}
-            status, out, body = server.respond(self.path, headers)
+            length = int(headers.get("content-length") or 0)
+            request_body = self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
+            status, out, body = server.respond(self.path, headers, method or self.command, request_body)
             server.log.append((urlsplit(self.path).path, status))
             self.send_response(status)
             for key, value in out.items():
@@ -227,7 +268,17 @@ def main(argv: list[str] | None = None) -> None:
         srv.set_clock(at)
         print(f"{scenario.name}: {srv.base_url}/ at {args.at} Stockholm time (Ctrl-C stops)")
         for feed in scenario.feeds:
-            print(f"  {feed.id:20} {srv.url(feed.id)}")
+            if not feed.is_api:
+                print(f"  {feed.id:20} {srv.url(feed.id)}")
+        print("API sources (exercise credentials for this server only, set them in the shell that runs mediebild):")
+        for name, value in srv.credentials.environment().items():
+            print(f"  export {name}={value}")
+        for feed in scenario.feeds:
+            if feed.is_api:
+                extra = "".join(f" --option {k}={';'.join(map(str, v)) if isinstance(v, list) else v}"
+                                for k, v in feed.options.items())
+                query = f" --query '{feed.query}'" if feed.query else ""
+                print(f"  mediebild sources add {srv.url(feed.id)} --kind {feed.monitor}{query}{extra}")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

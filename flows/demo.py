@@ -7,6 +7,12 @@ server, started once for the whole process), enrichment, story clustering and al
 digest; at the end, the brief for the coordination conference. Everything lands in a DuckDB file and
 in the out folder.
 
+Social posts and official notices come from the replay server's platform APIs (X, Mastodon, Bluesky,
+Reddit, Polisen, Krisinformation, SMHI, Sveriges Radio's VMA) through the real monitors, registered as
+`sources add URL --kind K` would (the server's URL, the feed's query and options). The run's exercise
+credentials are put into this process's environment for the run only, with a temporary state folder for
+the Bluesky session (demo.credentials); the paced monitors keep their spacing on the simulated clock.
+
 Flows layer: imports the other flows, data, monitors, demo/ (the scenario and its replay server) and the core.
 """
 
@@ -43,11 +49,17 @@ def fresh_database(db: Path) -> None:
             path.unlink()
 
 
+def scenario_source(feed, url: str) -> SourceConfig:
+    """The source `mediebild sources add URL --kind MONITOR [--query Q] [--option k=v ...]` makes of a scenario feed."""
+    options = {**feed.options, **({"query": feed.query} if feed.query else {})}
+    return SourceConfig(id=feed.id, monitor=feed.monitor, url=url, name=feed.name, item_kind=feed.item_kind,
+                        options=options)
+
+
 def add_scenario_sources(store, scenario, server) -> list[SourceConfig]:
     sources = []
     for feed in scenario.feeds:
-        source = SourceConfig(id=feed.id, monitor=feed.monitor, url=server.url(feed.id), name=feed.name,
-                              item_kind=feed.item_kind)
+        source = scenario_source(feed, server.url(feed.id))
         store.upsert_source(source)
         sources.append(source)
     return sources
@@ -80,9 +92,15 @@ def run_demo(
     use_prefect: bool = True,
     hours: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    credentials: Any = None,
 ) -> DemoResult:
-    """Replay the scenario hour by hour; return where everything went and how long each step took."""
+    """Replay the scenario hour by hour; return where everything went and how long each step took.
+
+    `credentials` (demo.credentials.DemoCredentials) are the exercise credentials the replay server accepts
+    and the monitors are given; a fresh random set when None.
+    """
     from mediebild.data.store import Store
+    from mediebild.demo.credentials import exercise_environment
     from mediebild.demo.scenario import load_scenario
     from mediebild.demo.server import ReplayServer
     from mediebild.flows.digest import make_brief, make_digest
@@ -112,7 +130,7 @@ def run_demo(
 
     hour_starts = scenario.hours[:hours] if hours else scenario.hours
     total_steps = len(hour_starts) + 1
-    with ReplayServer(scenario) as server:
+    with ReplayServer(scenario, credentials=credentials) as server, exercise_environment(server.credentials):
         store = Store.open(db, create=True)
         try:
             add_scenario_sources(store, scenario, server)
@@ -124,9 +142,9 @@ def run_demo(
                 server.set_clock(hour_end)
                 if run_flow is not None:
                     summary = timed("ingest", lambda: run_flow(str(db), now=hour_end, retries=1, retry_delay_s=0.2,
-                                                              limits=DEMO_LIMITS, concurrency=4))
+                                                              limits=DEMO_LIMITS, concurrency=4, pass_clock=True))
                 else:
-                    summary = timed("ingest", lambda: ingest_pass(store, now=hour_end, limits=DEMO_LIMITS))
+                    summary = timed("ingest", lambda: ingest_pass(store, now=hour_end, limits=DEMO_LIMITS, pass_clock=True))
                 result.failed_fetches += len(summary.failed)
                 if enrich_pending is not None:
                     timed("enrich", lambda: enrich_pending(store, profile=profile))

@@ -14,6 +14,11 @@ The work is split so that each piece can be tested without Prefect:
 * `get_ingest_flow()` is the Prefect flow around the same loop: `submit` starts a task per source, which
   Prefect retries on transient errors only, on the flow's thread-pool task runner.
 
+Monitors that pace their calls (the official ones: Polisen's 10 s and 60 an hour) measure real time by
+default. With `pass_clock=True` they measure the pass's own clock instead (`now` plus the real time
+elapsed since the fetch began): a replay of simulated time (the demo) passes it so that their spacing is
+kept in simulated time, where an hour passes between two passes.
+
 Flows layer: imports the core, monitors and data (the store, only inside the flow); never SQL of its own.
 """
 
@@ -85,10 +90,11 @@ def _clock(now: datetime) -> Callable[[], datetime]:
     return lambda: now + timedelta(seconds=time.monotonic() - t0)
 
 
-def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+def fetch_and_parse(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS,
+                    pass_clock: bool = False) -> SourceOutcome:
     """Fetch and parse one source; SourceError escapes (for retries), content problems do not."""
     clock = _clock(now)
-    monitor = monitor_for(source.monitor, limits)
+    monitor = monitor_for(source.monitor, limits, clock=clock if pass_clock else None)
     fetched = monitor.fetch(source, cursor, now=now)
     if fetched.not_modified:
         return SourceOutcome(source.id, now, clock(), fetched=fetched, url=source.url)
@@ -109,11 +115,12 @@ def failed_outcome(source: SourceConfig, exc: BaseException, started: datetime, 
                          url=source.url)
 
 
-def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS) -> SourceOutcome:
+def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits = DEFAULT_LIMITS,
+            pass_clock: bool = False) -> SourceOutcome:
     """fetch_and_parse that never raises: a failure is an outcome with a problem."""
     clock = _clock(now)
     try:
-        return fetch_and_parse(source, cursor, now, limits)
+        return fetch_and_parse(source, cursor, now, limits, pass_clock)
     except Exception as exc:  # one source's failure, whatever it is, must not stop the others
         return failed_outcome(source, exc, now, finished=clock())
 
@@ -220,12 +227,13 @@ def ingest_pass(
     concurrency: int = 4,
     sources: Iterable[SourceConfig] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    pass_clock: bool = False,
 ) -> IngestSummary:
     """One pass over the sources without Prefect: `concurrency` threads fetch, this thread writes; no retries."""
     when = now or utcnow()
     chosen = list(sources if sources is not None else store.sources())
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits),
+        return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits, pass_clock),
                            now=when, on_done=on_done)
 
 
@@ -259,8 +267,9 @@ def get_ingest_flow():
         cache_policy=NO_CACHE,
         persist_result=False,
     )
-    def fetch_source(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits) -> SourceOutcome:
-        return fetch_and_parse(source, cursor, now, limits)
+    def fetch_source(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits: HttpLimits,
+                     pass_clock: bool = False) -> SourceOutcome:
+        return fetch_and_parse(source, cursor, now, limits, pass_clock)
 
     @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False, log_prints=False)
     def ingest_flow(
@@ -269,8 +278,9 @@ def get_ingest_flow():
         retries: int = 2,
         retry_delay_s: float = 2.0,
         limits: HttpLimits = DEFAULT_LIMITS,
+        pass_clock: bool = False,
     ) -> dict[str, Any]:
-        """One ingest pass over every enabled source of the database `db`."""
+        """One ingest pass over every enabled source of the database `db` (`pass_clock`: see the module)."""
         from prefect.futures import as_completed as prefect_completed
 
         from mediebild.data.store import Store
@@ -279,7 +289,7 @@ def get_ingest_flow():
         task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
         with Store.open(db) as store:
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
-            summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits),
+            summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
                                   now=when, completed=prefect_completed, retries=retries)
         return summary.as_dict()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+from datetime import datetime
+from typing import Callable
 
 from mediebild.errors import ConfigError
 from mediebild.monitors.base import MONITOR_KINDS, Monitor
@@ -25,11 +28,17 @@ _MONITORS = {
 }
 
 
-def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS) -> Monitor:
-    """The monitor for a source kind (rss, x, mastodon, ...)."""
+def monitor_for(kind: str, limits: HttpLimits = DEFAULT_LIMITS, clock: Callable[[], datetime] | None = None) -> Monitor:
+    """The monitor for a source kind (rss, x, mastodon, ...).
+
+    `clock` is the time a monitor that paces its calls (the official ones) measures its spacing on; None
+    leaves the monitor's own default (real time). A replay of simulated time passes the pass's clock.
+    """
     if kind in _MONITORS:
         module, name = _MONITORS[kind]
-        monitor: Monitor = getattr(importlib.import_module(module), name)(limits)
+        cls = getattr(importlib.import_module(module), name)
+        paced = clock is not None and "clock" in inspect.signature(cls).parameters
+        monitor: Monitor = cls(limits, clock=clock) if paced else cls(limits)
         return monitor
     raise ConfigError(f"unknown source kind {kind!r} (one of: {', '.join(MONITOR_KINDS)})")
 

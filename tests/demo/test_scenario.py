@@ -46,7 +46,10 @@ def test_enough_items_feeds_and_noise(sc):
     assert 1 <= sum(feed.lang == "en" for feed in editorial) <= 2
     assert sum(feed.item_kind == "official" for feed in sc.feeds) >= 2
     assert sum(feed.item_kind == "social" for feed in sc.feeds) >= 2
-    assert any(feed.path.startswith("/tags/") for feed in sc.feeds if feed.item_kind == "social")
+    assert {feed.monitor for feed in sc.feeds if feed.item_kind == "social"} == {"x", "mastodon", "bluesky", "reddit"}
+    assert {feed.monitor for feed in sc.feeds if feed.item_kind == "official"} == {
+        "rss", "polisen", "krisinformation", "smhi", "vma"}
+    assert all(feed.monitor == "rss" for feed in editorial)
     off_topic = sum(not item.relevant for item in sc.items)
     assert off_topic / len(sc.items) >= 0.30
     assert all(item.kind == sc.feed(item.feed_id).item_kind for item in sc.items)
@@ -197,8 +200,9 @@ def test_truth_by_url(sc):
 
 
 def test_visible_is_capped_and_grows(sc):
-    counts = [len(sc.visible("social-bryssel", hour)) for hour in sc.hours]
+    counts = [len(sc.visible("x-sok", hour)) for hour in sc.hours]
     assert counts == sorted(counts) and counts[-1] == 40
+    assert len(sc.visible("x-sok", sc.end, limit=None)) == 42  # an API pages instead of capping
     assert len(sc.visible("nyhetsbyran-tn", sc.start)) < len(sc.visible("nyhetsbyran-tn", sc.end))
 
 
@@ -226,3 +230,39 @@ def test_bad_data_fails_loudly(tmp_path, sc):
                       encoding="utf-8")
     with pytest.raises(ConfigError, match="airport-blsat"):
         load_scenario(tmp_path)
+
+
+def test_social_posts_are_spread_over_the_platforms(sc):
+    """X and Mastodon carry most posts, Bluesky some, Reddit a few threads; reposts stay with their originals
+    on X (the only one of the four whose search shows them), and every rumour spreads on more than one."""
+    by_monitor = Counter(sc.feed(item.feed_id).monitor for item in sc.items if item.kind == "social")
+    assert by_monitor["x"] + by_monitor["mastodon"] >= 0.8 * sum(by_monitor.values())
+    assert by_monitor["bluesky"] >= 5 and 3 <= by_monitor["reddit"] <= 8
+    for item in sc.items:
+        if item.repost:
+            assert item.feed_id == sc.item(item.copy_of).feed_id == "x-sok", item.id
+    for key in (k for k, story in sc.stories.items() if story.rumour):
+        spread = sorted((i for i in sc.items if i.rumour_key == key and i.rumour), key=lambda i: i.published)
+        assert sc.feed(spread[0].feed_id).monitor in ("x", "mastodon", "bluesky", "reddit"), key  # starts on social
+        platforms = {sc.feed(i.feed_id).monitor for i in spread if i.kind == "social"}
+        assert len(platforms) >= 2, (key, platforms)
+
+
+def test_platform_links_and_ids(sc):
+    x = sc.item("sb-04")
+    assert x.url == f"https://x.com/marie_bxl/status/{x.post_id}" and int(x.post_id) >> 22 > 0
+    bluesky = sc.item("sb-02")
+    assert bluesky.url == f"https://bsky.app/profile/eu-norden.bsky.social/post/{bluesky.post_id}"
+    assert len(bluesky.post_id) == 13
+    reddit = sc.item("ss-24")
+    assert re.fullmatch(r"https://www\.reddit\.com/r/stockholm/comments/[0-9a-z]{7}/[a-z0-9_]+/", reddit.url)
+    assert sc.item("ss-01").url.startswith("https://sthlm.social/@morgonmanniska/")
+    posts = [item for item in sc.items if item.kind == "social"]
+    assert len({item.post_id for item in posts}) == len(posts)
+
+
+def test_new_official_items_are_exercise_material_with_an_all_clear(sc):
+    vma = sc.item("ki-09")
+    assert vma.api["endpoint"] == "vmas" and "Faran är över" in vma.updates[-1].text
+    assert "ÖVNING" in sc.item("vma-01").text and "ÖVNING" in vma.api["body"]
+    assert not any(sc.item(key).relevant for key in ("ki-09", "vma-01", "smhi-01"))  # not the Brussels story
