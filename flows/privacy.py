@@ -4,7 +4,7 @@
 `forget(store, handle)` removes one person's posts everywhere (data.privacy.forget_author), replaces every
 stored document that showed them with a redaction notice in its own format, and renders a new version of each
 such digest or brief without them. Narrowed digests (kind digest-<filter>) are redacted; their full digest's
-new version covers the period. Flows layer: imports data, reports and the core.
+new version covers the period. `get_retention_flow()` is the daily purge that `mediebild serve` schedules. Flows layer: imports data, reports and the core.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mediebild.data import privacy as db
+from mediebild.flows import lazy_flow
 from mediebild.data.store import Store
 from mediebild.reports.render import render_pdf
 from mediebild.timeutil import as_utc, utcnow
@@ -81,3 +82,21 @@ def forget(store: Store, handle: str, *, platform: str | None = None, now: datet
             made = make_brief(store, until=end, since=start, lang=lang, formats=ordered, now=now)
         report.documents_rendered += [d["id"] for d in made]
     return report
+
+
+def run_retention(db_path: str, retention_days: int) -> int:
+    """Open the store and purge social content older than `retention_days` (the daily schedule of `serve`)."""
+    with Store.open(db_path) as store:
+        return purge(store, older_than=timedelta(days=retention_days))
+
+
+@lazy_flow
+def get_retention_flow() -> Any:
+    """The Prefect flow around run_retention, built on first use."""
+    from prefect import flow
+
+    @flow(name="mediebild-retention", log_prints=False)
+    def retention_flow(db: str = "mediebild.duckdb", retention_days: int = 30) -> int:
+        return run_retention(db, retention_days)
+
+    return retention_flow

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from mediebild.data.store import Store
 from mediebild.flows.digest import make_digest
 from mediebild.flows.privacy import forget, purge
@@ -81,3 +83,16 @@ def test_forget_removes_posts_and_reposts_redacts_documents_and_keeps_them_out(t
                                                   post(4, "cecilia", "Nu öppnar de igen")], problems=[], ok=True, cursor={})
     assert {r[0] for r in store.con.execute("SELECT id FROM items WHERE kind = 'social'").fetchall()} == {"x:3", "x:4"}
     assert "anna" not in json.dumps(store.con.execute("SELECT * FROM forgotten_authors").fetchall(), default=str)
+
+
+@pytest.mark.prefect
+def test_serve_purges_every_night(prefect_harness, tmp_path):
+    from mediebild.flows.privacy import get_retention_flow
+    from mediebild.flows.serve import build_deployments, describe
+
+    store = stored(tmp_path, [post(1, "anna_s", "gammalt inlägg", minutes=0)])
+    store.close()
+    assert get_retention_flow()(db=str(tmp_path / "p.duckdb"), retention_days=1) == 1
+    found = {d.name: d for d in build_deployments(str(tmp_path / "p.duckdb"), every_minutes=5)}
+    assert found["retention"].parameters == {"db": str(tmp_path / "p.duckdb"), "retention_days": 30}
+    assert "retention" in dict(describe(every_minutes=5))
