@@ -20,6 +20,7 @@ import duckdb
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.data.store import fetch_dicts as _rows
 from mediebild.data.store import naive_utc as _naive
+from mediebild.data.store import scalar
 from mediebild.data.stories import list_alerts, list_stories
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, hours, utcnow
@@ -32,7 +33,7 @@ ORG_LABELS = ("ORG", "ORGANISATION", "ORGANIZATION")
 
 
 def _any(con: Con, sql: str) -> bool:
-    return bool(con.execute(f"SELECT count(*) FROM ({sql} LIMIT 1)").fetchone()[0])
+    return bool(scalar(con, f"SELECT count(*) FROM ({sql} LIMIT 1)"))
 
 
 def enrichment_ran(con: Con) -> bool:
@@ -224,7 +225,8 @@ def volume_by_hour(con: Con, start: datetime, end: datetime,
                    item_filter: ItemFilter = NO_FILTER) -> list[dict[str, Any]]:
     """Items per hour and kind for every hour in [start, end), zero-filled (only the chosen items, if filtered)."""
     counts: dict[datetime, dict[str, int]] = {h: dict.fromkeys(KINDS, 0) for h in hours(start, end)}
-    join, chosen, params = "", "TRUE", []
+    join, chosen = "", "TRUE"
+    params: list[Any] = []
     if item_filter.active:
         chosen, params = item_filter.where(enriched=enrichment_ran(con))
         join = "LEFT JOIN enrichments e ON e.item_id = i.id"
@@ -259,9 +261,7 @@ def failing_sources(con: Con, start: datetime, end: datetime) -> list[dict[str, 
            ORDER BY failures DESC, name""",
         [_naive(start), _naive(end)],
     )
-    ran = con.execute(
-        "SELECT count(*) FROM fetches WHERE started_at >= ? AND started_at < ?", [_naive(start), _naive(end)]
-    ).fetchone()[0]
+    ran = scalar(con, "SELECT count(*) FROM fetches WHERE started_at >= ? AND started_at < ?", [_naive(start), _naive(end)])
     if ran:
         failed += _rows(
             con,
@@ -276,11 +276,12 @@ def failing_sources(con: Con, start: datetime, end: datetime) -> list[dict[str, 
 
 
 def fetch_summary(con: Con, start: datetime, end: datetime) -> dict[str, int]:
-    ok, bad, sources = con.execute(
+    row = con.execute(
         """SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok), count(DISTINCT source_id)
            FROM fetches WHERE started_at >= ? AND started_at < ?""",
         [_naive(start), _naive(end)],
     ).fetchone()
+    ok, bad, sources = row if row is not None else (0, 0, 0)
     return {"ok": ok or 0, "failed": bad or 0, "sources": sources or 0}
 
 
@@ -312,12 +313,13 @@ def alerts(con: Con, start: datetime, end: datetime) -> list[dict[str, Any]] | N
 
 
 def next_version(con: Con, *, kind: str, period_start: datetime, period_end: datetime, lang: str, fmt: str) -> int:
-    row = con.execute(
+    latest = scalar(
+        con,
         """SELECT max(version) FROM digests
            WHERE kind = ? AND period_start = ? AND period_end = ? AND lang = ? AND format = ?""",
         [kind, _naive(period_start), _naive(period_end), lang, fmt],
-    ).fetchone()
-    return (row[0] or 0) + 1
+    )
+    return int(latest or 0) + 1
 
 
 def insert_digest(
@@ -364,7 +366,8 @@ _DIGEST_META = """id, kind, period_start, period_end, lang, format, version, oct
 
 def list_digests(con: Con, *, kind: str | None = None, lang: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Stored documents, newest first; kind "digest" includes the narrowed ones (kind digest-<filter key>)."""
-    conds, params = ["TRUE"], []
+    conds: list[str] = ["TRUE"]
+    params: list[Any] = []
     if kind:
         conds.append("(kind = ? OR kind LIKE ? || '-%')")
         params.extend([kind, kind])
@@ -401,12 +404,12 @@ def previous_document(con: Con, *, kind: str, lang: str, before: datetime) -> di
 
 
 def delivered_key(*, kind: str, period_start: datetime, lang: str, channel: str, recipient: str) -> str:
-    return f"{kind}|{_naive(period_start).isoformat()}|{lang}|{channel}|{recipient}"
+    return f"{kind}|{as_utc(period_start).replace(tzinfo=None).isoformat()}|{lang}|{channel}|{recipient}"
 
 
 def already_delivered(con: Con, *, kind: str, period_start: datetime, lang: str, channel: str, recipient: str) -> bool:
     key = delivered_key(kind=kind, period_start=period_start, lang=lang, channel=channel, recipient=recipient)
-    return bool(con.execute("SELECT count(*) FROM sends WHERE delivered_key = ?", [key]).fetchone()[0])
+    return bool(scalar(con, "SELECT count(*) FROM sends WHERE delivered_key = ?", [key]))
 
 
 def record_send(
@@ -430,13 +433,14 @@ def record_send(
         if status == "delivered"
         else None
     )
-    return con.execute(
+    return int(scalar(
+        con,
         """INSERT INTO sends (digest_id, kind, period_start, period_end, lang, channel, recipient, status,
                               attempts, error, sent_at, delivered_key)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [digest_id, kind, _naive(period_start), _naive(period_end), lang, channel, recipient, status, attempts,
          (error or None) and error[:1000], _naive(sent_at or utcnow()), key],
-    ).fetchone()[0]
+    ))
 
 
 def list_sends(con: Con, *, digest_ids: list[str] | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -67,6 +67,12 @@ def fetch_dicts(con, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any
     ]
 
 
+def scalar(con, sql: str, params: Iterable[Any] = ()) -> Any:
+    """The first column of the first row of a query (None when there is no row)."""
+    row = con.execute(sql, list(params or [])).fetchone()
+    return None if row is None else row[0]
+
+
 @dataclass
 class SourceChange:
     """What `Store.add_source` did: "added", "exists" (the same thing is already fetched) or "replaced"."""

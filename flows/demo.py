@@ -115,7 +115,7 @@ def run_demo(
     result = DemoResult(db=db, out=out)
     enrich_pending = _optional("mediebild.flows.enrich", "enrich_pending")
     update_stories = _optional("mediebild.flows.stories", "update_stories")
-    run_flow = None
+    run_flow: Callable[..., Any] | None = None
     if use_prefect:
         from mediebild.flows import configure_prefect
 

@@ -26,10 +26,13 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from mediebild.models.entities import ENTITY_LABELS, alias_index, normalise, ruler_patterns
 from mediebild.models.lemmas import lemma_table
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
 
 # spaCy NER + a CRF component voting with it (models/ner_crf.py), dev micro F1 0.805 (NER_SV_MODEL_CARD.md)
 NER_ARTIFACT = "ner_sv_crf"
@@ -236,7 +239,7 @@ def _ner_pipeline(code: str, gazetteer: bool):
                 config={"phrase_matcher_attr": "LOWER", "overwrite_ents": False, "validate": False},
             )
             lang = {"nb": "no"}.get(code, code)
-            ruler.add_patterns(ruler_patterns(lang))
+            cast("EntityRuler", ruler).add_patterns(ruler_patterns(lang))
         return nlp
 
 
