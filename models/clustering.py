@@ -146,12 +146,13 @@ def _unit_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ m, dtype=np.float32)
 
 
-def _other_share(own: float, size: float) -> float:
-    """How much of a story is in other languages than an item's (`own` of its `size` members in the item's),
-    when the item's language is at most half of it; else 0: a Swedish post meeting a Swedish story that one
+def _other_share(own: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """How much of each story is in other languages than an item's (`own` of its `size` members in the item's),
+    where the item's language is at most half of it; else 0: a Swedish post meeting a Swedish story that one
     English report joined is compared on its words alone."""
-    other = 1.0 - own / size if size else 0.0
-    return other if other >= 0.5 else 0.0
+    other = np.where(size > 0, 1.0 - own / np.maximum(size, 1.0), 0.0)
+    other[other < 0.5] = 0.0
+    return other
 
 
 def _tf_idf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -280,6 +281,11 @@ class OnlineClusterer:
         langs: list[dict[str, int]] = [dict(ls) for ls in state.langs] + [{} for _ in range(b)]
         sizes = np.zeros(k + b)
         sizes[:k] = state.sizes
+        own: dict[str, np.ndarray] = {lang: np.zeros(k + b) for lang in {d.lang for d in docs if d.lang}}
+        for c, ls in enumerate(state.langs):
+            for lang, n in ls.items():
+                if lang in own:
+                    own[lang][c] = n
         xl = self.cross_language_weight
         last = np.zeros(k + b)
         last[:k] = state.last_seen
@@ -295,10 +301,7 @@ class OnlineClusterer:
                 cosine = dots[i, :m] / np.sqrt(np.maximum(norm2[:m], 1e-12))
                 lang = docs[i].lang
                 if xl and lang:
-                    other = np.fromiter(
-                        (_other_share(ls.get(lang, 0), sizes[c]) for c, ls in enumerate(langs[:m])),
-                        dtype=float, count=m,
-                    )
+                    other = _other_share(own[lang][:m], sizes[:m])
                     if other.any():
                         bridge = dots_e[i, :m] / np.sqrt(np.maximum(norm2_e[:m], 1e-12))
                         cosine = cosine + xl * bridge * other
@@ -319,6 +322,7 @@ class OnlineClusterer:
             lang_i = docs[i].lang
             if lang_i:
                 langs[column][lang_i] = langs[column].get(lang_i, 0) + 1
+                own[lang_i][column] += 1
             last[column] = max(last[column], t)
             first[column] = min(first[column], t)
             assigned[i] = column
