@@ -58,6 +58,58 @@ def save_state(con: Con, name: str, state: Any, *, now: datetime) -> int:
     return len(blob)
 
 
+THREAD_STATE = "threads"  # story id -> its incident thread's id (models.clustering: ClusterState.threads), kept here
+
+
+def load_threads(con: Con) -> dict[str, str]:
+    """story id -> incident thread id, for every story a pass has put in a thread (a story of its own is absent)."""
+    return load_state(con, THREAD_STATE) or {}
+
+
+def record_threads(con: Con, threads: dict[str, str], joins: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Store a pass's threads: each story's thread (new or changed), then threads joined (absorbed, into) in the
+    order the clustering did it, also for stories that left its working set."""
+    known = load_threads(con)
+    known.update(threads)
+    for drop, keep in joins:
+        known.setdefault(drop, drop)  # the absorbed thread's own first story
+        for story, thread in known.items():
+            if thread == drop:
+                known[story] = keep
+    known = {story: thread for story, thread in known.items() if story != thread}
+    save_state(con, THREAD_STATE, known, now=now)
+
+
+def _thread_details(con: Con, story_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """thread id, the thread's live stories and its lead story (most items) for each story in `story_ids`."""
+    known = load_threads(con)
+    thread_of = {s: known.get(s, s) for s in story_ids}
+    wanted = set(thread_of.values())
+    members: dict[str, list[str]] = defaultdict(list)
+    for story, thread in known.items():
+        if thread in wanted:
+            members[thread].append(story)
+    for thread in wanted:
+        members[thread].append(thread)
+    every = sorted({s for ms in members.values() for s in ms})
+    live = {
+        r[0]: (r[1], r[2] or 0)
+        for r in con.execute(
+            "SELECT id, headline, n_items FROM stories WHERE merged_into IS NULL AND id IN (SELECT unnest(?))", [every]
+        ).fetchall()
+    }
+    out = {}
+    for story, thread in thread_of.items():
+        stories = sorted({s for s in members[thread] if s in live}, key=lambda s: (-live[s][1], s))
+        lead = stories[0] if stories else story
+        out[story] = {
+            "thread_id": thread,
+            "thread_stories": len(stories),
+            "part_of": None if lead == story or len(stories) < 2 else {"id": lead, "headline": live[lead][0]},
+        }
+    return out
+
+
 # -- the write side of a pass --------------------------------------------------------------------------------
 def unseen_items(con: Con, *, until: datetime, limit: int | None = None) -> list[dict[str, Any]]:
     """Items published before `until` that no pass has looked at, oldest first, with what enrichment knows.
@@ -390,9 +442,11 @@ def list_stories(
     rows.sort(key=lambda r: (-r["_score"], -r["last_seen"].timestamp(), r["id"]))
     rows = rows[:limit]
     details = _details(con, [r["id"] for r in rows], until)
+    threads = _thread_details(con, [r["id"] for r in rows])
     out = []
     for row in rows:
         extra = details.get(row["id"], {})
+        thread = threads[row["id"]]
         out.append(
             {
                 "id": row["id"],
@@ -421,6 +475,11 @@ def list_stories(
                 "confirmed_reason_en": row["confirmed_reason_en"],
                 "item_ids": extra.get("item_ids", []),
                 "representative_item_id": extra.get("representative_item_id"),
+                # the incident thread (models.clustering): its id (its oldest story's), how many live stories it
+                # holds, and the lead story (most items) this one is part of (None for the lead or a lone story)
+                "thread_id": thread["thread_id"],
+                "thread_stories": thread["thread_stories"],
+                "part_of": thread["part_of"],
             }
         )
     return out

@@ -3,7 +3,7 @@
 `update_stories(store, now=...)` is a plain function (tested without Prefect); `get_stories_flow()` wraps it
 as a thin Prefect flow. One pass reads the items no pass has seen, loads the dedup index and cluster state
 saved by the previous pass, assigns the new items, and writes everything (memberships, copies, merges,
-story figures, alerts, the new state) in one transaction, so a crash loses at most the pass in flight.
+incident threads, story figures, alerts, the new state) in one transaction, so a crash loses at most the pass in flight.
 Everything is dedup'd; only relevant items (all items before enrichment exists) are clustered.
 
 Flows layer: imports models (clustering, dedup, rumours, spikes, nlp), data.stories and the core.
@@ -132,6 +132,12 @@ def update_stories(
             opened=opened,
             merges=merges,
         )
+        db.record_threads(
+            con,
+            {db.story_key(story): db.story_key(thread) for story, thread in result.threads.items()},
+            [(db.story_key(a), db.story_key(b)) for a, b in result.thread_joins],
+            now=now,
+        )
         touched = sorted(
             set(db.story_of_items(con, list(by_id)).values()) | {b for _, b in merges}
         )
@@ -157,6 +163,7 @@ def update_stories(
         "alerts": alerts,
         "rumours": sorted(s for s, v in verdicts.items() if v.rumour),
         "live_stories": state.n_live,
+        "threads": len(set(state.threads.tolist())) if state.threads is not None else state.n_live,
         "stories_retired": len(dropped),
         "state_bytes": dedup_bytes + cluster_bytes,
         "seconds": round(time.perf_counter() - started, 3),
@@ -182,13 +189,16 @@ def _remember_state(store, name: str, obj: Any) -> None:
 
 
 def _rumour_verdicts(members: dict[str, list[dict]]) -> dict[str, Any]:
-    """Rumour flags of each story from its newest items (originals and copies alike: spread counts)."""
+    """Rumour flags of each story from its newest items (originals and copies alike: spread counts), hedging and
+    denials read from the story's hedged sub-group (models.rumours.rumour_group), so a flag stays with the posts
+    that carry the rumour when stories grow together."""
     return {
         story_id: assess(
             [
                 RumourItem(item_text(i["title"], i["text"]), i["kind"], i["published_at"], i["source_id"], i.get("copy_of"))
                 for i in items
-            ]
+            ],
+            subgroup=True,
         )
         for story_id, items in members.items()
     }

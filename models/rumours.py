@@ -20,6 +20,7 @@ can show it: `verdict.reasons` (Swedish, as before) and `verdict.reasons_en` are
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -179,6 +180,9 @@ class RumourVerdict:
     details: list[RumourReason] = field(default_factory=list)
     # An editorial or official confirmation that superseded earlier hedges (code "confirmed"; not a flag).
     confirmed: RumourReason | None = None
+    # With `assess(..., subgroup=True)`: positions (in the items given) of the hedged sub-group that hedging,
+    # denials and confirmations were read from; empty when the whole story was read.
+    group: list[int] = field(default_factory=list)
 
     @property
     def confirmed_at(self) -> datetime | None:
@@ -258,17 +262,59 @@ def _confirmed(items: Sequence[RumourItem]) -> RumourReason | None:
     return None
 
 
-def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(hours=2)) -> RumourVerdict:
-    """Flag a story from its items (originals and copies alike: spread counts)."""
+# An item joins the hedged sub-group of a story when its content words overlap a hedging or denying item's this much
+# (cosine of the word sets); chosen on the development streams' gold rumour stories (stories.md).
+SUBGROUP_MIN = 0.2
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _CONTENT_WORD.findall(text or "")}
+
+
+def rumour_group(items: Sequence[RumourItem]) -> list[int]:
+    """The hedged sub-group of a story: the items that hedge or deny, and the items whose content words overlap
+    one of them by at least SUBGROUP_MIN (cosine of word sets), in the order given. Empty when no item hedges or
+    denies. A story that has grown around a rumour (the English wire versions of several sub-stories, a death
+    toll next to the rumoured one) keeps the flag on the posts that carry the rumour and their answers."""
+    cues = [i for i, item in enumerate(items) if hedges(item.text) or denials(item.text)]
+    if not cues:
+        return []
+    words = [_words(item.text) for item in items]
+    group = set(cues)
+    for i, own in enumerate(words):
+        if i in group or not own:
+            continue
+        for c in cues:
+            if words[c] and len(own & words[c]) / math.sqrt(len(own) * len(words[c])) >= SUBGROUP_MIN:
+                group.add(i)
+                break
+    return sorted(group)
+
+
+def assess(
+    items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(hours=2), subgroup: bool = False
+) -> RumourVerdict:
+    """Flag a story from its items (originals and copies alike: spread counts).
+
+    With `subgroup`, hedging, denials and confirmations are read from the story's hedged sub-group
+    (`rumour_group`, kept in `verdict.group`), so a confirmation in another sub-story of a grown story does not
+    answer the rumour, and a flagged story says which of its posts carry the rumour. Spread on social media
+    only and contradicting figures are read from the whole story either way.
+    """
     verdict = RumourVerdict()
     if not items:
         return verdict
+    whole = items
+    if subgroup:
+        verdict.group = rumour_group(items)
+        items = [items[i] for i in verdict.group]
 
     def flag(code: str, **params) -> None:
         verdict.rumour = True
         verdict.details.append(RumourReason(code, params))
 
-    kinds = [i.kind for i in items]
+    kinds = [i.kind for i in whole]
     n_social = kinds.count("social")
     if n_social >= SOCIAL_ONLY_MIN and n_social == len(kinds):
         flag("social_only", posts=n_social)
@@ -284,11 +330,11 @@ def assess(items: Sequence[RumourItem], *, figure_window: timedelta = timedelta(
     if strong or len(independent) >= WEAK_HEDGE_MIN:
         words = strong or [h for f in hedged_items for h in f]
         top = max(sorted(set(words)), key=words.count)
-        flag("hedging", phrase=top, hedged=len(hedged_items), items=len(items))
+        flag("hedging", phrase=top, hedged=len(hedged_items), items=len(whole))
     denied = [(i, d) for i in items for d in denials(i.text)]
     if denied:
         flag("denial", kind=denied[0][0].kind, phrase=denied[0][1])
-    contradiction = _contradicting_figures(items, figure_window)
+    contradiction = _contradicting_figures(whole, figure_window)
     if contradiction:
         kind, low, high = contradiction
         flag("contradiction", casualty=kind, low=low, high=high)

@@ -134,17 +134,20 @@ def replay_hourly(
     items: Sequence[tuple[str, str, datetime, str]],
     cluster_doc: Callable[[str, str, datetime], ClusterDoc],
     clusterer: OnlineClusterer,
+    threads: dict[str, object] | None = None,
 ) -> tuple[dict[str, object], dict[str, str], int]:
     """Feed (id, text, time, source) items hour by hour through dedup and clustering, as the pipeline would.
 
     `cluster_doc(id, text, time)` makes what clustering sees of an item that is not a copy. Returns each item's
     story (copies take their original's; an item never clustered is its own `single:<id>`), the copies found
-    (copy id -> original id) and the number of hours replayed.
+    (copy id -> original id) and the number of hours replayed. A dict passed as `threads` is filled with each
+    item's incident thread (`ClusterState.threads`; `single:<id>` as for stories).
     """
     index, state = DedupIndex(), ClusterState()
     labels: dict[str, int] = {}
     copy_of: dict[str, str] = {}
     merges: list[tuple[int, int]] = []
+    thread_of: dict[int, int] = {}
     hours: dict[datetime, list[tuple[str, str, datetime, str]]] = defaultdict(list)
     for item in items:
         hours[item[2].replace(minute=0, second=0, microsecond=0)].append(item)
@@ -155,14 +158,27 @@ def replay_hourly(
         result = clusterer.add(state, [cluster_doc(i, text, when) for i, text, when, _ in batch if i not in copy_of])
         merges.extend(result.merges)
         labels.update({a.item_id: a.cluster_id for a in result.assignments})
+        thread_of.update(result.threads)
+        for drop, keep in result.thread_joins:
+            for story, thread in thread_of.items():
+                if thread == drop:
+                    thread_of[story] = keep
         now = hour + timedelta(hours=1)
         index.prune(now)
         clusterer.prune(state, now)
     final = resolve_merges(merges)
     pred: dict[str, object] = {}
     for item_id, *_ in items:
-        story = labels.get(copy_of.get(item_id, item_id))
-        pred[item_id] = final.get(story, story) if story is not None else f"single:{item_id}"
+        label = labels.get(copy_of.get(item_id, item_id))
+        if label is None:
+            pred[item_id] = f"single:{item_id}"
+            if threads is not None:
+                threads[item_id] = pred[item_id]
+            continue
+        story = final.get(label, label)
+        pred[item_id] = story
+        if threads is not None:
+            threads[item_id] = thread_of.get(story, story)
     return pred, copy_of, len(hours)
 
 

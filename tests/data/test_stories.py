@@ -12,7 +12,7 @@ LIST_KEYS = {
     "id", "headline", "url", "first_seen", "last_seen", "n_items", "n_outlets", "n_copies", "by_kind", "langs",
     "top_entities", "places", "categories", "tone", "growth_per_hour", "is_new", "rumour", "rumour_reasons",
     "rumour_reasons_en", "rumour_codes", "confirmed_at", "confirmed_reason", "confirmed_reason_en", "item_ids",
-    "representative_item_id",
+    "representative_item_id", "thread_id", "thread_stories", "part_of",
 }
 
 

@@ -200,3 +200,27 @@ def test_rumours_and_denials_are_clustered_below_the_usual_relevance_floor():
     assert to_cluster(item("Enligt uppgift stoppas tunnelbanan i hela Stockholm", 0.13))  # a rumour
     assert to_cluster(item("SL dementerar uppgifterna: trafiken går som vanligt", 0.12))  # its denial
     assert not to_cluster(item("Enligt uppgift höjs elpriset i vinter", 0.03))  # hedged, but off-topic
+
+
+def test_the_sub_stories_of_the_incident_share_a_thread_and_are_shown_as_part_of_it(replayed):
+    """The metro blast and the airport blast are stories of their own (rumour flags stay per story) but one
+    incident thread; list_stories names the thread's lead story as what the other is part of."""
+    store, _, _ = replayed
+    stories = list_stories(store.con, until=T0 + timedelta(hours=12), limit=100)
+    airport = next(s for s in stories if s["headline"] == "Explosioner på flygplatsen i Bryssel")
+    metro = next(s for s in stories if "tunnelbanan" in (s["headline"] or ""))
+    assert metro["thread_id"] == airport["thread_id"] and airport["thread_stories"] >= 2
+    assert airport["part_of"] is None  # the lead story (most items)
+    assert metro["part_of"] == {"id": airport["id"], "headline": airport["headline"]}
+    background = [s for s in stories if "Bostadspriserna" in (s["headline"] or "")]
+    assert background and all(s["thread_id"] != airport["thread_id"] for s in background)
+
+
+def test_threads_follow_joins_also_for_stories_no_longer_live(tmp_path):
+    from mediebild.data.store import Store
+    from mediebild.data.stories import load_threads, record_threads
+
+    with Store.open(tmp_path / "t.duckdb", create=True) as store:
+        record_threads(store.con, {"S2": "S1", "S4": "S3"}, [], now=T0)
+        record_threads(store.con, {"S5": "S3"}, [("S3", "S1")], now=T0 + timedelta(hours=1))
+        assert load_threads(store.con) == {"S2": "S1", "S4": "S1", "S5": "S1", "S3": "S1"}

@@ -69,7 +69,7 @@ def test_a_swedish_and_an_english_article_meet_on_their_entities():
     ])
     labels = cluster_labels(result.assignments, result.merges)
     assert labels["sv"] == labels["en"] != labels["en2"]
-    assert state.langs[list(state.ids).index(labels["sv"])] == {"sv", "en"}
+    assert state.langs[list(state.ids).index(labels["sv"])] == {"sv": 1, "en": 1}
 
 
 def test_time_decay_keeps_an_old_quiet_story_from_absorbing_a_new_one():
@@ -141,3 +141,56 @@ def test_a_swedish_and_an_english_report_meet_on_shared_terms_without_entities()
     plain.add(state, background(4))
     labels = cluster_labels(plain.add(state, docs).assignments, [])
     assert labels["sv"] != labels["en"]
+
+
+def test_sub_stories_of_one_incident_share_a_thread_and_another_event_does_not():
+    clusterer, state = OnlineClusterer(), ClusterState()
+    clusterer.add(state, background(4))
+    result = clusterer.add(state, [
+        cdoc("a1", "Explosion på flygplatsen Zaventem i Bryssel, avgångshallen utrymd", 0, ["loc:zaventem"]),
+        cdoc("a2", "Flera döda i explosionen på flygplatsen Zaventem i Bryssel", 10, ["loc:zaventem"]),
+        cdoc("c1", "Kungen sänder sitt deltagande till Belgien efter explosionen i Bryssel", 60, ["loc:bryssel"]),
+        cdoc("c2", "Statsministern: våra tankar går till Belgien efter dådet i Bryssel", 70, ["loc:bryssel"]),
+        cdoc("h1", "Hammarby vann derbyt mot AIK på Tele2 Arena inför fullsatt publik", 75),
+    ])
+    labels = cluster_labels(result.assignments, result.merges)
+    assert labels["a1"] == labels["a2"] and labels["c1"] == labels["c2"] != labels["a1"]  # stories stay apart
+    thread = dict(zip(state.ids.tolist(), state.threads.tolist()))
+    assert thread[labels["a1"]] == thread[labels["c1"]] == min(labels["a1"], labels["c1"])  # ... in one thread
+    assert thread[labels["h1"]] != thread[labels["a1"]]
+    assert result.threads[labels["c1"]] == thread[labels["a1"]]
+
+
+def test_without_a_thread_threshold_every_story_is_its_own_thread():
+    clusterer, state = OnlineClusterer(thread_threshold=None), ClusterState()
+    clusterer.add(state, background(2))
+    assert state.threads.tolist() == state.ids.tolist()
+
+
+def test_a_state_saved_before_threads_is_upgraded():
+    clusterer, state = OnlineClusterer(), ClusterState()
+    clusterer.add(state, background(1))
+    old = pickle.loads(pickle.dumps(state))
+    del old.threads
+    old.langs = [set(ls) for ls in old.langs]  # language sets, as states saved before counts were kept
+    clusterer.add(old, [cdoc("n", "Kraftigt snöfall stoppar tågtrafiken mellan Kiruna och Narvik igen", 30)])
+    assert len(old.threads) == old.n_live and all(isinstance(ls, dict) for ls in old.langs)
+
+
+def test_an_english_version_joins_a_swedish_story_through_the_bridge():
+    """The bridge (names and concept tokens), weighed by the story's share of members in other languages: a
+    Swedish story of three posts is met by an English version that shares no word with it, only a name and a
+    concept ("rasade" and "gave way" are not even that: only =collapse via "rasa" on the Swedish side)."""
+    ents = ["loc:selångersån"]
+    docs = [
+        cdoc("s1", "Bron över Selångersån rasade i rusningstrafiken, bilar i älven", 0, ents),
+        cdoc("s2", "Raset vid Selångersån: bilar föll i älven när bron rasade", 10, ents),
+        cdoc("s3", "Bron rasade vid Selångersån, dykare söker i älven", 20, ents),
+        cdoc("e1", "Vehicles plunged into the water as a span at Selångersån gave way", 40, ents, "en"),
+    ]
+    for weight, together in ((0.0, False), (OnlineClusterer().cross_language_weight, True)):
+        clusterer, state = OnlineClusterer(cross_language_weight=weight), ClusterState()
+        clusterer.add(state, background(4))
+        result = clusterer.add(state, docs)
+        labels = cluster_labels(result.assignments, result.merges)
+        assert (labels["e1"] == labels["s1"]) is together

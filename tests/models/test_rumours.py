@@ -180,3 +180,23 @@ def test_the_development_stream_flags_its_rumours_and_nothing_else():
             stories[row["story"]].append(RumourItem(f"{row['title']}\n{row['text']}", row["kind"], row["time"], row["source"]))
     flagged = {story for story, items in stories.items() if assess(items).rumour}
     assert flagged == {"rumour-terror", "rumour-toxic-cloud"}
+
+
+def test_the_hedged_sub_group_of_a_grown_story_carries_the_flag():
+    """A story that grew around a rumour (a death toll next to the rumoured one): hedging, denials and
+    confirmations are read from the posts that hedge or deny and the posts that share their words."""
+    items = [
+        RumourItem("Tre döda och femton skadade i raset vid bron, bekräftar polisen", "official", T + timedelta(hours=1), "polisen"),
+        RumourItem("Räddningstjänsten har avslutat arbetet vid bron för natten", "official", T + timedelta(minutes=5), "rtj"),
+        RumourItem("Enligt källor inom vården är 17 döda, myndigheterna mörkar dödssiffran", "social", T + timedelta(minutes=20), "a"),
+        RumourItem("17 döda?? mörkar myndigheterna dödssiffran verkligen", "social", T + timedelta(minutes=30), "b"),
+    ]
+    from mediebild.models.rumours import rumour_group
+
+    assert rumour_group(items) == [2, 3]  # the hedge, and the post that shares its words
+    whole = assess(items)
+    assert not whole.rumour  # the police confirmation in the other sub-story answered the hedge
+    grouped = assess(items, subgroup=True)
+    assert grouped.rumour and grouped.codes == ["hedging"] and grouped.group == [2, 3]
+    assert "(1 av 4 poster)" in grouped.reasons[0]
+    assert assess(items[:2], subgroup=True).group == [] and not assess(items[:2], subgroup=True).rumour
