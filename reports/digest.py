@@ -65,6 +65,7 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
         "n_outlets": int(story.get("n_outlets") or 0),
         "n_copies": int(story["n_copies"] if story.get("n_copies") is not None else story.get("n_items") or 0),
         "growth_per_hour": story.get("growth_per_hour"),
+        "part_of": story.get("part_of"),  # the lead story of the incident thread this one belongs to
         "categories": _top_shares(story.get("categories"), lang),
         "tone": tone[0] if tone else None,
         "is_new": bool(story.get("is_new")),
