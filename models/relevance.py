@@ -116,10 +116,12 @@ class RelevanceModel:
         out = []
         for i, text in enumerate(texts):
             terms: list[str] = []
+            excluded = False
             if profile is not None:
                 m = profile.match(text, lemmas[i] if lemmas else None)
                 rel = combine(float(c[i]), m.score, m.query_ok, m.excluded)
                 terms = [] if m.excluded else m.terms
+                excluded = m.excluded
             else:
                 rel = combine(float(c[i]))
             relevant = rel >= threshold
@@ -133,6 +135,7 @@ class RelevanceModel:
                 "relevant": bool(relevant),
                 "informativeness": label,
                 "profile_terms": terms,
+                "profile_excluded": excluded,
             })
         return out
 
