@@ -133,7 +133,12 @@ def replay(rows: Sequence[Row], docs: Sequence[Doc], *, start: datetime | None, 
     final = learner.scores(docs)
     keep = [i for i, r in enumerate(rows) if r.item_id not in verdicts]
     labels = [rows[i].label for i in keep]
+    from mediebild.models.eval.classifiers import scores
+
+    names = ["relevant" if y else "not_relevant" for y in labels]
+    predicted = ["relevant" if asof[i] >= settings.threshold else "not_relevant" for i in keep]
     result: dict[str, Any] = {
+        **scores("relevance", names, predicted, ["relevant", "not_relevant"]),
         **_prf(labels, [asof[i] >= settings.threshold for i in keep]),
         "auc": _auc(labels, [asof[i] for i in keep]),
         "final": _prf(labels, [final[i] >= settings.threshold for i in keep]),
