@@ -30,6 +30,11 @@ alone (ostermalm_gas as the objective, the Bryssel and storm sets' floors 0.94 /
 setting that keeps the floors (0.50, 0.25: 0.575, one item, with Brussels at 0.943 against 0.950), and the cap
 changes nothing between 0.55 and 0.85; so the weights stay. It was `min(0.45, 0.30 * s + 0.15 * c)`, a hard gate,
 before (Östermalm 0.549). Blind-set scores are only reported (relevance.md).
+
+In the pipeline this relevance is the *base* of adaptive relevance (`models/adaptive.py`): each enrichment pass
+learns the incident's own vocabulary from the confident items and the officers' judgements and lifts the items
+that use it; `predict` says whether the profile's exclusion matched (`profile_excluded`), which learning never
+overrides.
 """
 
 from __future__ import annotations
