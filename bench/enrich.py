@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--ner-sample", type=int, default=2000, help="texts for the NER stage")
     parser.add_argument("--shared", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2, help="processes for the end-to-end run")
+    parser.add_argument("--pass-items", type=int, default=1000, help="new items in the timed pass with relearning")
+    parser.add_argument("--history", type=int, default=5000, help="items enriched (and learned) before that pass")
     args = parser.parse_args()
 
     from mediebild.models.corpora import shared_data_dir
@@ -96,6 +98,24 @@ def main() -> None:
         t = time.perf_counter()
         models.tone.predict(texts, langs)
         timings["tone"] = time.perf_counter() - t
+    from mediebild.models.adaptive import Doc, IncidentLearner, doc_tokens
+    from mediebild.profile import Profile
+
+    # a profile that the bench's texts (CrisisLex disasters, Swedish tweets and news) match often, so that the
+    # learner has confident items to learn from, as in an incident
+    bench_profile = Profile.from_dict({"name": "bench", "start": "2016-03-22T07:00:00+00:00", "terms": {
+        "en": ["explosion*", "bomb*", "flood*", "earthquake*", "fire*", "typhoon", "derail*"],
+        "sv": ["explosion*", "brand*", "översvämning*", "olycka*"],
+        "places": ["Boston", "Colorado", "Queensland", "Philippines", "Alberta", "Stockholm", "Sverige"]}})
+    if models.relevance is not None:
+        base = [p["relevance"] for p in models.relevance.predict(texts, langs, lemmas=lemmas, profile=bench_profile)]
+        t = time.perf_counter()
+        docs = [Doc(f"b{i}", doc_tokens(lem, lang), b, None) for i, (lem, lang, b) in enumerate(zip(lemmas, langs, base))]
+        learner = IncidentLearner(None)
+        learner.observe(docs)
+        learner.scores(docs)
+        timings["learning"] = time.perf_counter() - t
+        print(f"(learning: {learner.state.n_seeds} confident items, {len(learner.weights())} learned terms)")
     for stage, seconds in timings.items():
         print(f"{stage:<11} {rate(len(texts), seconds):>10}  ({seconds:.2f} s)")
     labels = sum(timings.values())
@@ -128,9 +148,43 @@ def main() -> None:
     print(f"{'end to end':<11} {summary['items_per_second'] or 0:>9,.0f}/s  ({summary['seconds']:.1f} s for {summary['items']} items, "
           f"{args.workers} worker(s), "
           f"NER on {summary['ner_items']}, {summary['entities']} entities, DuckDB writes included)")
+    if models.relevance is not None:
+        pass_with_learning(texts, models, bench_profile, args.history, args.pass_items)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"peak memory (max RSS): {peak_kb / 1024:,.0f} MB in this process, {child_kb / 1024:,.0f} MB in the largest worker")
+
+
+def pass_with_learning(texts: list[str], models, profile, history: int, n_new: int) -> None:
+    """One enrichment pass over `n_new` new items with the profile set and `history` items learned before it
+    (one process): labels, the learner's counting, judgements and the re-scoring of the last 48 hours."""
+    from datetime import timedelta
+
+    from mediebild.data.store import Store
+    from mediebild.flows.enrich import enrich_pending
+    from mediebild.items import Item
+
+    start = profile.start or datetime(2016, 3, 22, 7, 0, tzinfo=timezone.utc)
+    pool = (texts * ((history + n_new) // len(texts) + 1))[: history + n_new]
+    items = [Item(id=f"p{i}", source="bench", kind="social", url=f"https://bench.example/p{i}", title="",
+                  text=text, author=None, published_at=start + timedelta(seconds=20 * i),
+                  fetched_at=start + timedelta(seconds=20 * i)) for i, text in enumerate(pool)]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / "pass.duckdb", create=True)
+        with store.transaction():
+            store.upsert_items(items[:history])
+        enrich_pending(store, models=models, profile=profile, workers=1, batch_size=1000)
+        with store.transaction():
+            store.upsert_items(items[history:])
+        t = time.perf_counter()
+        summary = enrich_pending(store, models=models, profile=profile, workers=1, batch_size=1000)
+        seconds = time.perf_counter() - t
+        store.close()
+    learning = summary["learning"] or {}
+    print(f"{'pass':<11} {seconds:>9.1f} s  for {summary['items']} new items after {history} (one process; learning "
+          f"{learning.get('seconds', 0):.2f} s of it: {learning.get('rescored', 0)} re-scored, "
+          f"{learning.get('changed', 0)} changed, {learning.get('learned_terms', 0)} learned terms, "
+          f"NER on {summary['ner_items']} + {learning.get('ner_items', 0)})")
 
 
 if __name__ == "__main__":

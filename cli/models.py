@@ -87,6 +87,52 @@ def profile_show(db: DbOption = Path("mediebild.duckdb"), json_out: JsonOption =
     console.print(profile.body.rstrip())
 
 
+@profile_app.command("suggest")
+def profile_suggest(
+    n: Annotated[int, typer.Option("--n", min=1, help="At most this many of each kind.")] = 15,
+    db: DbOption = Path("mediebild.duckdb"),
+    json_out: JsonOption = False,
+) -> None:
+    """Terms, places and organisations the stream suggests adding to the active profile (what the relevance
+    learner found since the profile's start; run `mediebild enrich` first).
+
+    Examples:
+
+      mediebild profile suggest
+
+      mediebild profile suggest --n 30 --json
+    """
+    from mediebild.data.profiles import load_active_profile
+    from mediebild.flows.enrich import suggest_profile
+
+    store = open_store(db, read_only=True)
+    try:
+        profile = load_active_profile(store.con)
+        if profile is None:
+            raise UserError("no active profile: `mediebild profile set FILE.toml` first")
+        result = suggest_profile(store, profile, n=n)
+    finally:
+        store.close()
+    if json_out:
+        emit_json(result)
+        return
+    console.print(f"Förslag till profilen [bold]{result['profile']}[/bold] ({result['items_seen']} inlägg sedda, "
+                  f"{result['confident_items']} säkra)")
+    table = Table(title="Ord (terms)")
+    for col in ("ord", "vikt", "i säkra inlägg", "i alla inlägg"):
+        table.add_column(col, justify="left" if col == "ord" else "right")
+    for t in result["terms"]:
+        table.add_row(t["term"], f"{t['weight']:.2f}", str(t["items"]), str(t["stream_items"]))
+    console.print(table)
+    for key, title in (("places", "Platser (places)"), ("organisations", "Organisationer (organisations)")):
+        table = Table(title=title)
+        for col in ("namn", "relevanta inlägg sedan start", "inlägg före start"):
+            table.add_column(col, justify="left" if col == "namn" else "right")
+        for e in result[key]:
+            table.add_row(e["text"], str(e["items"]), str(e["items_before"]))
+        console.print(table)
+
+
 @eval_app.command("informativeness")
 def eval_informativeness(events: EventsOption, json_out: JsonOption = False) -> None:
     """Informativeness (3 classes) of the shipped model on CrisisLexT26-format event folders.
@@ -151,20 +197,39 @@ def eval_topic(events: EventsOption, json_out: JsonOption = False) -> None:
 def eval_relevance(
     items: Annotated[Path, typer.Option("--items", help="CSV with columns text,label (1 = about the incident).")],
     profile: Annotated[Path, typer.Option("--profile", help="The incident profile TOML.")],
+    feedback: Annotated[int, typer.Option("--feedback", min=0, help="Simulate an officer who judges this many "
+                                          "items the tool asks about (most uncertain, spread over time).")] = 0,
+    static: Annotated[bool, typer.Option("--static", help="The profile and classifiers alone, without learning "
+                                         "(the relevance before adaptive learning; no --feedback).")] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Relevance (profile + shipped classifiers) on a labelled CSV: precision, recall, F1 of the relevant class.
+    """Relevance as the pipeline computes it on a labelled CSV: the items are replayed hour by hour (an incident
+    set with times; a CSV without times is one pass) and the relevance learner learns from what each pass has
+    seen. Precision, recall and F1 of the relevant class, of each item as scored in its own pass.
 
     Examples:
 
-      mediebild eval relevance --items models/eval_data/bryssel_sv.csv --profile models/eval_data/bryssel.toml
+      mediebild eval relevance --items models/eval_data/dev/uppsala_water/items.csv --profile models/eval_data/dev/uppsala_water/profile.toml
 
-      mediebild eval relevance --items storm.csv --profile storm.toml --json
+      mediebild eval relevance --items storm.csv --profile storm.toml --feedback 20 --json
+
+      mediebild eval relevance --items storm.csv --profile storm.toml --static
     """
-    from mediebild.models.eval.classifiers import eval_relevance as run
+    if static and feedback:
+        raise UserError("--feedback needs learning: leave out --static")
+    if static:
+        from mediebild.models.eval.classifiers import eval_relevance as run
 
-    result = run(items, profile)
+        result = run(items, profile)
+    else:
+        from mediebild.models.eval.adaptive import eval_adaptive
+
+        result = eval_adaptive(items, profile, feedback=feedback)
     emit_json(result) if json_out else _table(result, "relevance")
+    if not json_out and "final" in result:
+        console.print(f"feedback {result['feedback']} judged; AUC {result['auc']}; after the last pass F1 "
+                      f"{result['final']['f1']:.3f}; profile and classifiers alone F1 {result['base']['f1']:.3f}; "
+                      f"all relevant F1 {result['all_relevant_f1']:.3f}")
 
 
 @train_app.command("classifiers")

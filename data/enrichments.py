@@ -211,3 +211,56 @@ def summary(target, *, item_ids: Sequence[str] | None = None) -> dict[str, Any]:
         "by_info_type": {k: int(v) for k, v in by_type},
         "entities": int(n_entities),
     }
+
+
+def update_relevance(target, rows: Sequence[dict[str, Any]]) -> int:
+    """Set relevance and relevant of already enriched items (dicts with item_id, relevance, relevant), as the
+    relevance learner re-scores them; every other column stays. Returns the rows given."""
+    if not rows:
+        return 0
+    table = pa.table({
+        "item_id": pa.array([r["item_id"] for r in rows], pa.string()),
+        "relevance": pa.array([float(r["relevance"]) for r in rows], pa.float64()),
+        "relevant": pa.array([bool(r["relevant"]) for r in rows], pa.bool_()),
+    })
+    con = _con(target)
+    con.register("rescored", table)
+    try:
+        con.execute(
+            """UPDATE enrichments SET relevance = r.relevance, relevant = r.relevant
+               FROM rescored r WHERE enrichments.item_id = r.item_id"""
+        )
+    finally:
+        con.unregister("rescored")
+    return len(rows)
+
+
+def add_entities(target, item_ids: Sequence[str], entities: list[dict[str, Any]]) -> None:
+    """Replace the entities of `item_ids` and mark their NER done (items that became relevant after enrichment)."""
+    if not item_ids:
+        return
+    con = _con(target)
+    con.register("ner_ids", pa.table({"id": pa.array(list(item_ids), pa.string())}))
+    con.register("incoming_entities", pa.table(
+        {name: [e.get(name) for e in entities] for name in ENTITY_COLUMNS}, schema=_ENTITY_SCHEMA))
+    try:
+        con.execute("DELETE FROM entities WHERE item_id IN (SELECT id FROM ner_ids)")
+        con.execute(f"INSERT INTO entities ({', '.join(ENTITY_COLUMNS)}) SELECT {', '.join(ENTITY_COLUMNS)} FROM incoming_entities")
+        con.execute("UPDATE enrichments SET ner_done = TRUE WHERE item_id IN (SELECT id FROM ner_ids)")
+    finally:
+        con.unregister("ner_ids")
+        con.unregister("incoming_entities")
+
+
+def texts_of(target, item_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """id, title, text and lang of enriched items (for NER on items that became relevant)."""
+    if not item_ids:
+        return []
+    con = _con(target)
+    con.register("text_ids", pa.table({"id": pa.array(list(item_ids), pa.string())}))
+    try:
+        rows = con.execute("""SELECT i.id, i.title, i.text, e.lang FROM items i JOIN enrichments e ON e.item_id = i.id
+                              WHERE i.id IN (SELECT id FROM text_ids)""").fetchall()
+    finally:
+        con.unregister("text_ids")
+    return [dict(zip(("id", "title", "text", "lang"), r)) for r in rows]

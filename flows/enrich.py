@@ -23,12 +23,15 @@ import json
 import logging
 import time
 from collections import Counter
+from datetime import timedelta
 from typing import Any, Callable
 
 from mediebild.items import item_text
 from mediebild.data import enrichments as db
+from mediebild.data import judgements as judgements_db
 from mediebild.data.profiles import load_active_profile
 from mediebild.flows import lazy_flow
+from mediebild.models.adaptive import Doc, IncidentLearner, Judged, LearnerSettings, LearnerState, doc_tokens
 from mediebild.models.language import detect_languages
 from mediebild.models.nlp import analyse, lemmatise
 from mediebild.timeutil import utcnow
@@ -136,8 +139,11 @@ def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, m
         for item, (lang, conf), lemma_list in zip(items, langs_conf, lemmas)
     ]
     if models.relevance is not None:
-        for row, result in zip(rows, models.relevance.predict(texts, langs, lemmas=lemmas, profile=profile)):
+        for row, item, result in zip(rows, items, models.relevance.predict(texts, langs, lemmas=lemmas, profile=profile)):
             row.update({k: result.get(k) for k in ("relevance", "relevant", "informativeness", "profile_terms")})
+            # what the relevance learner counts and re-scores (adapt_relevance); not enrichments columns
+            row["base"] = {"item_id": item["id"], "base": result.get("relevance") or 0.0,
+                           "excluded": bool(result.get("profile_excluded")), "published_at": item.get("published_at")}
     if models.categories is not None:
         for row, result in zip(rows, models.categories.predict(texts, langs, lemmas=lemmas)):
             row.update({k: result.get(k) for k in ("info_type", "info_type_probs", "source_type", "source_type_probs")})
@@ -189,6 +195,8 @@ def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progre
         results = (enrich_batch(items, models, profile, model_version=version, key=key) for items in batches)
     for start, (rows, entities) in zip(starts, results):
         db.write_enrichments(store, rows, entities)
+        if profile is not None:
+            judgements_db.write_base(store, [r["base"] for r in rows if "base" in r], profile_key=key)
         counts["items"] += len(rows)
         counts["relevant"] += sum(1 for r in rows if r.get("relevant"))
         counts["ner_items"] += sum(1 for r in rows if r.get("ner_done"))
@@ -197,9 +205,11 @@ def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progre
         by_type.update(r["info_type"] for r in rows if r.get("info_type"))
         if progress:
             progress(min(start + batch_size, total), total)
+    learning = adapt_relevance(store, profile, key, models=models) if models.relevance is not None else None
     seconds = time.perf_counter() - started
     return {
         **counts,
+        "learning": learning,
         "by_language": dict(by_lang.most_common()),
         "by_info_type": dict(by_type.most_common()),
         "model_version": version,
@@ -208,6 +218,78 @@ def enrich_pending(store, *, profile: Any = None, batch_size: int = 2000, progre
         "seconds": round(seconds, 3),
         "items_per_second": round(counts["items"] / seconds, 1) if seconds > 0 and counts["items"] else None,
     }
+
+
+# Items published within this many hours of the newest item are re-scored each pass with what the learner knows
+# now (older ones keep the relevance they had: a digest of last week is not rewritten by today's learning).
+RESCORE_HOURS = 48
+
+
+def _learner_doc(row: dict[str, Any]) -> Doc:
+    return Doc(row["item_id"], doc_tokens(row.get("lemmas"), row.get("lang")), float(row["base"]),
+               row.get("published_at"), bool(row.get("excluded")))
+
+
+def adapt_relevance(store, profile: Any, key: str | None, *, models: Models | None = None,
+                    settings: LearnerSettings | None = None) -> dict[str, Any] | None:
+    """The relevance learner's pass (models/adaptive.py): count the items enriched since the last pass, take the
+    officers' judgements, re-score the recent items (and every judged one) and store what changed, the learner's
+    state and the entities of items that became relevant. None without a profile (nothing to learn from)."""
+    if profile is None:
+        return None
+    started = time.perf_counter()
+    threshold = float(getattr(profile, "threshold", 0.5))
+    learner = IncidentLearner(getattr(profile, "start", None), settings or LearnerSettings(threshold=threshold),
+                              LearnerState.from_json(judgements_db.load_state(store, key)))
+    new = judgements_db.unlearned(store, profile_key=key)
+    seeds = learner.observe(_learner_doc(r) for r in new)
+    verdicts = judgements_db.verdicts(store)
+    newest = judgements_db.newest_published(store, profile_key=key)
+    since = newest - timedelta(hours=RESCORE_HOURS) if newest is not None else None
+    rows = judgements_db.base_rows(store, profile_key=key, since=since, item_ids=list(verdicts))
+    docs = [_learner_doc(r) for r in rows]
+    learner.use_judgements(Judged(verdicts, [d for d in docs if d.item_id in verdicts]))
+    changed: list[dict[str, Any]] = []
+    up = down = 0
+    for row, doc in zip(rows, docs):
+        score = round(learner.score(doc), 4)
+        relevant = score >= threshold
+        if row["relevance"] is None or abs(float(row["relevance"]) - score) > 1e-4 or bool(row["relevant"]) != relevant:
+            changed.append({"item_id": doc.item_id, "relevance": score, "relevant": relevant})
+            up += relevant and not row["relevant"]
+            down += bool(row["relevant"]) and not relevant
+    with store.transaction() as con:
+        db.update_relevance(con, changed)
+        judgements_db.mark_learned(con, [r["item_id"] for r in new])
+        judgements_db.save_state(con, key, learner.state.to_json())
+    ner_items = _ner_for_new_relevant(store, [c["item_id"] for c in changed if c["relevant"]])
+    return {
+        "counted": len(new), "seeds_added": seeds, "seeds": learner.state.n_seeds, "items_seen": learner.state.n_docs,
+        "learned_terms": len(learner.weights()), "judged_items": len(verdicts), "rescored": len(rows),
+        "changed": len(changed), "became_relevant": up, "became_not_relevant": down,
+        "relevant_now": sum(1 for row, doc in zip(rows, docs) if learner.score(doc) >= threshold),
+        "ner_items": ner_items, "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _ner_for_new_relevant(store, item_ids: list[str]) -> int:
+    """Entities for items that became relevant by learning and had no NER yet (enrichment runs it on relevant
+    items only)."""
+    if not item_ids:
+        return 0
+    pending = [r for r in db.texts_of(store, item_ids) if not (db.enrichment_of(store, r["id"]) or {}).get("ner_done")]
+    if not pending:
+        return 0
+    texts = [item_text(r.get("title"), r.get("text"))[:NLP_TEXT_CHARS] for r in pending]
+    analyses = analyse(texts, [r.get("lang") for r in pending], ner=True)
+    entities = [
+        {"item_id": r["id"], "label": e.label, "text": e.text, "norm_id": e.norm_id, "start_char": e.start,
+         "end_char": e.end}
+        for r, analysis in zip(pending, analyses) for e in analysis.entities
+    ]
+    with store.transaction() as con:
+        db.add_entities(con, [r["id"] for r in pending], entities)
+    return len(pending)
 
 
 _WORKER_STATE: tuple | None = None
@@ -271,3 +353,64 @@ def get_enrich_task():
 def enrich_flow(db: str, **kwargs: Any) -> dict[str, Any]:
     """Run the enrichment as a Prefect flow run (embedded server unless PREFECT_API_URL is set)."""
     return get_enrich_flow()(db=str(db), **kwargs)
+
+
+# -- what the officer sees of the learner: suggestions for the profile, questions to judge ---------------------
+
+
+def _learner_for(store, profile: Any, key: str | None) -> tuple[IncidentLearner, list[dict[str, Any]], list[Doc]]:
+    """The stored learner of the active profile, with the recent items and the officers' judgements in force."""
+    threshold = float(getattr(profile, "threshold", 0.5))
+    learner = IncidentLearner(getattr(profile, "start", None), LearnerSettings(threshold=threshold),
+                              LearnerState.from_json(judgements_db.load_state(store, key)))
+    verdicts = judgements_db.verdicts(store)
+    newest = judgements_db.newest_published(store, profile_key=key)
+    since = newest - timedelta(hours=RESCORE_HOURS) if newest is not None else None
+    rows = judgements_db.base_rows(store, profile_key=key, since=since, item_ids=list(verdicts))
+    docs = [_learner_doc(r) for r in rows]
+    learner.use_judgements(Judged(verdicts, [d for d in docs if d.item_id in verdicts]))
+    return learner, rows, docs
+
+
+def suggest_profile(store, profile: Any, *, n: int = 20) -> dict[str, Any]:
+    """Terms, places and organisations the stream suggests for the profile (`mediebild profile suggest`): the
+    learner's vocabulary that the profile lacks, and the places and organisations that relevant items name since
+    the profile's start, most named first, with how often items before the start named them."""
+    from mediebild.models.adaptive import suggest_terms
+
+    key = profile_key(profile)
+    learner, _, _ = _learner_for(store, profile, key)
+    t = profile.model.terms
+    known = [w for raw in (*t.sv, *t.en, *t.places, *t.organisations) for w in raw.lower().replace('"', " ").split()]
+    known_names = {raw.lower() for raw in (*t.places, *t.organisations)}
+    entities = judgements_db.learned_entities(store, since=profile.start)
+
+    def fresh(e: dict[str, Any]) -> bool:
+        text = str(e["text"]).lower()
+        return e["items"] >= 2 and text not in known_names and not any(text in k or k in text for k in known_names)
+
+    places = [e for e in entities if e["label"] == "LOC" and fresh(e)][:n]
+    orgs = [e for e in entities if e["label"] == "ORG" and fresh(e)][:n]
+    return {"profile": profile.name, "items_seen": learner.state.n_docs, "confident_items": learner.state.n_seeds,
+            "terms": suggest_terms(learner, known, n), "places": places, "organisations": orgs}
+
+
+def ask_officer(store, profile: Any, *, n: int = 5) -> list[dict[str, Any]]:
+    """The items the tool would ask an officer to judge now (models.adaptive.questions), with their relevance."""
+    from mediebild.models.adaptive import questions
+
+    key = profile_key(profile)
+    learner, rows, docs = _learner_for(store, profile, key)
+    scores = learner.scores(docs)
+    judged = judgements_db.verdicts(store)
+    ids = questions(docs, scores, n=n, threshold=learner.settings.threshold, judged=judged)
+    by_id = {d.item_id: (d, s) for d, s in zip(docs, scores)}
+    texts = {r["id"]: r for r in db.texts_of(store, ids)}
+    out = []
+    for item_id in ids:
+        doc, score = by_id[item_id]
+        rec = texts.get(item_id, {})
+        out.append({"item_id": item_id, "relevance": round(score, 4), "base": round(doc.base, 4),
+                    "published_at": doc.published_at, "title": rec.get("title"),
+                    "text": (rec.get("text") or "")[:280], "learned": learner.contributions(doc)})
+    return out

@@ -30,6 +30,11 @@ alone (ostermalm_gas as the objective, the Bryssel and storm sets' floors 0.94 /
 setting that keeps the floors (0.50, 0.25: 0.575, one item, with Brussels at 0.943 against 0.950), and the cap
 changes nothing between 0.55 and 0.85; so the weights stay. It was `min(0.45, 0.30 * s + 0.15 * c)`, a hard gate,
 before (Östermalm 0.549). Blind-set scores are only reported (relevance.md).
+
+In the pipeline this relevance is the *base* of adaptive relevance (`models/adaptive.py`): each enrichment pass
+learns the incident's own vocabulary from the confident items and the officers' judgements and lifts the items
+that use it; `predict` says whether the profile's exclusion matched (`profile_excluded`), which learning never
+overrides.
 """
 
 from __future__ import annotations
@@ -116,10 +121,12 @@ class RelevanceModel:
         out = []
         for i, text in enumerate(texts):
             terms: list[str] = []
+            excluded = False
             if profile is not None:
                 m = profile.match(text, lemmas[i] if lemmas else None)
                 rel = combine(float(c[i]), m.score, m.query_ok, m.excluded)
                 terms = [] if m.excluded else m.terms
+                excluded = m.excluded
             else:
                 rel = combine(float(c[i]))
             relevant = rel >= threshold
@@ -133,6 +140,7 @@ class RelevanceModel:
                 "relevant": bool(relevant),
                 "informativeness": label,
                 "profile_terms": terms,
+                "profile_excluded": excluded,
             })
         return out
 

@@ -34,11 +34,12 @@ def test_relevance_api_and_profile(tmp_path):
              "EU-toppmöte i Bryssel om migrationen",
              "Belgien vann fotbollslandskampen efter attackerna"]
     out = model.predict(texts, ["sv"] * 3, profile=profile)
-    assert set(out[0]) == {"relevance", "relevant", "informativeness", "profile_terms"}
+    assert set(out[0]) == {"relevance", "relevant", "informativeness", "profile_terms", "profile_excluded"}
     assert out[0]["relevant"] and out[0]["informativeness"] in ("informative", "not_informative")
     assert "Zaventem" in out[0]["profile_terms"]
     assert not out[1]["relevant"] and out[1]["informativeness"] == "not_related"
-    assert not out[2]["relevant"] and out[2]["relevance"] < 0.1  # excluded
+    assert not out[2]["relevant"] and out[2]["relevance"] < 0.1 and out[2]["profile_excluded"]  # excluded
+    assert not out[0]["profile_excluded"]
     assert all(0.0 <= o["relevance"] <= 1.0 for o in out)
     assert model.predict([], []) == []
 
