@@ -4,7 +4,7 @@
 documents which links are private persons' posts; `purge_social` blanks social content older than the
 retention limit (the row stays, so volumes still count, but title, text, author, link, raw record and
 entities go); `forget_author` removes one person's posts everywhere (items, enrichments, entities, stories,
-copies, and the reposts that carry their text) and remembers a keyed hash of the handle so a later pass does
+copies, judgements of them, and the reposts that carry their text) and remembers a keyed hash of the handle so a later pass does
 not bring them back; `redact_document` replaces a stored document whose items were forgotten.
 
 Data layer: imports the core and data.store only.
@@ -116,8 +116,11 @@ def forget_author(con: duckdb.DuckDBPyConnection, handle: str, *, platform: str 
     try:
         _forget_headlines(con, ids)
         for table, column in (("entities", "item_id"), ("enrichments", "item_id"), ("story_items", "item_id"),
-                              ("story_seen", "item_id"), ("copies", "item_id"), ("copies", "copy_of"), ("items", "id")):
+                              ("story_seen", "item_id"), ("copies", "item_id"), ("copies", "copy_of"),
+                              ("relevance_base", "item_id"), ("items", "id")):
             con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::VARCHAR[]))", [ids])
+        # an officer's judgement of a forgotten post goes too (its note may quote the post)
+        con.execute("DELETE FROM judgements WHERE target = 'item' AND target_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
         con.execute(
             """INSERT INTO forgotten_authors VALUES (?, ?, ?, ?)
                ON CONFLICT (author_hash) DO UPDATE SET forgotten_at = EXCLUDED.forgotten_at,
