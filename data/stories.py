@@ -131,6 +131,31 @@ def unseen_items(con: Con, *, until: datetime, limit: int | None = None) -> list
     return items
 
 
+def promoted_items(con: Con, *, until: datetime, since: datetime) -> list[dict[str, Any]]:
+    """Items a pass looked at and left out of the stories (not relevant then, not a copy) that enrichment has since
+    found relevant (relevance learned from the stream, an officer's judgement): published in [since, until), with the
+    same keys as `unseen_items`. The stories step clusters them now."""
+    sql = """
+        SELECT i.id, i.source_id, i.kind, i.url, i.title, i.text, i.published_at, coalesce(e.lang, i.lang) AS lang,
+               e.lemmas, e.relevant, e.relevance
+        FROM story_seen s JOIN items i ON i.id = s.item_id JOIN enrichments e ON e.item_id = i.id
+        WHERE NOT s.clustered AND e.relevant AND i.published_at >= ? AND i.published_at < ?
+          AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.item_id = i.id)
+        ORDER BY i.published_at, i.id
+    """
+    items = _rows(con, sql, [_naive(since), _naive(until)])
+    ents = entity_ids(con, [i["id"] for i in items])
+    for item in items:
+        item["entities"] = ents.get(item["id"], [])
+    return items
+
+
+def mark_clustered(con: Con, items: Sequence[tuple[str, str]]) -> None:
+    """(item id, terms) of promoted items that a pass has now clustered."""
+    for item_id, terms in items:
+        con.execute("UPDATE story_seen SET clustered = TRUE, terms = ? WHERE item_id = ?", [terms, item_id])
+
+
 def entity_ids(con: Con, item_ids: Sequence[str]) -> dict[str, list[str]]:
     """item id -> its entities' language-independent ids (norm_id, else label:lower-cased text)."""
     if not item_ids:

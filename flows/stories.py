@@ -47,6 +47,9 @@ STORY_RELEVANCE_FLOOR = 0.2
 # general (only items with a rumour cue pass) and costs the dev sets nothing. A dev set with rumour items and a
 # profile would be needed to choose it.
 RUMOUR_RELEVANCE_FLOOR = 0.1
+# How far back a pass looks for items that became relevant after it had passed them by (enrichment re-scores the
+# last 48 hours when relevance learns; the same window here).
+PROMOTION_WINDOW = timedelta(hours=48)
 
 
 def to_cluster(item: dict[str, Any]) -> bool:
@@ -107,7 +110,9 @@ def update_stories(
 
         matches = index.add(DedupDoc(i["id"], item_text(i["title"], i["text"]), i["published_at"], i["source_id"]) for i in items)
         copy_of = {m.item_id: m for m in matches}
-        originals = [i for i in items if i["id"] not in copy_of and to_cluster(i)]
+        # items passed by earlier because they were not relevant then, and relevant now (learning, judgements)
+        promoted = db.promoted_items(con, until=now, since=now - PROMOTION_WINDOW)
+        originals = [i for i in items if i["id"] not in copy_of and to_cluster(i)] + promoted
         titles = title_lemmas(originals)
         tokens = {i["id"]: item_tokens(i, titles.get(i["id"])) for i in originals}
         result = clusterer.add(
@@ -120,6 +125,7 @@ def update_stories(
         ]
         opened = sorted({db.story_key(a.cluster_id) for a in result.assignments if a.opened})
         clustered = {a[0] for a in assignments}
+        db.mark_clustered(con, [(i["id"], " ".join(dict.fromkeys(tokens[i["id"]]))) for i in promoted if i["id"] in clustered])
         db.record_pass(
             con,
             now=now,
@@ -157,6 +163,7 @@ def update_stories(
         "items": len(items),
         "copies": len(matches),
         "clustered": len(assignments),
+        "promoted": len(promoted),
         "stories_opened": len(opened),
         "stories_touched": len(touched),
         "merges": len(merges),

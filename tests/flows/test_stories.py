@@ -224,3 +224,27 @@ def test_threads_follow_joins_also_for_stories_no_longer_live(tmp_path):
         record_threads(store.con, {"S2": "S1", "S4": "S3"}, [], now=T0)
         record_threads(store.con, {"S5": "S3"}, [("S3", "S1")], now=T0 + timedelta(hours=1))
         assert load_threads(store.con) == {"S2": "S1", "S4": "S1", "S5": "S1", "S3": "S1"}
+
+
+def test_an_item_that_becomes_relevant_later_joins_its_story(tmp_path):
+    """Relevance learned from the stream (or an officer's judgement) lifts an item the stories step had passed by:
+    the next pass clusters it into its story."""
+    from mediebild.data.store import Store
+
+    airport = [make_item(900 + k, paper, "editorial", 8 * 60 + k, "Explosioner på flygplatsen i Bryssel", AIRPORT_SV)
+               for k, paper in enumerate(["tn", "sd"])]
+    queue = make_item(950, "kp", "editorial", 8 * 60 + 20, "Köerna växer vid Zaventem",
+                      "Resenärer i Bryssel väntar i timmar vid Zaventem sedan explosionerna i avgångshallen stängt flygplatsen.")
+    with Store.open(tmp_path / "p.duckdb", create=True) as store:
+        ingest(store, [*airport, queue])
+        for item, relevant, score in ((airport[0], True, 0.9), (airport[1], True, 0.9), (queue, False, 0.05)):
+            store.con.execute("INSERT INTO enrichments (item_id, enriched_at, model_version, relevant, relevance) "
+                              "VALUES (?, now(), 'test', ?, ?)", [item.id, relevant, score])
+        first = update_stories(store, now=T0 + timedelta(hours=9))
+        assert first["promoted"] == 0 and queue.id not in {i for s in list_stories(store.con, limit=10) for i in s["item_ids"]}
+        store.con.execute("UPDATE enrichments SET relevant = TRUE, relevance = 0.7 WHERE item_id = ?", [queue.id])
+        second = update_stories(store, now=T0 + timedelta(hours=10))
+        assert second["promoted"] == 1
+        stories = list_stories(store.con, limit=10)
+        assert any(queue.id in s["item_ids"] for s in stories)
+        assert update_stories(store, now=T0 + timedelta(hours=11))["promoted"] == 0  # once only
