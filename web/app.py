@@ -174,7 +174,9 @@ class Room:
         if self.services.protect is None:
             result: dict[str, Any] = _hide_social(document)
             return result
-        return self.services.protect({**document, "lang": lang}, con)
+        shown = self.services.protect({**document, "lang": lang}, con)
+        shown.pop("lang", None)
+        return shown
 
     def account(self, name: str) -> dict[str, Any] | None:
         """The account behind a session, as of the current data version (a role change applies at once)."""
@@ -288,11 +290,12 @@ async def _page(request: Request, template: str, nav: str,
 
 
 def _now() -> datetime:
+    """The minute a page's data is cached for (a new pass or an action makes a new version at once)."""
     return utcnow().replace(second=0, microsecond=0)
 
 
 def _live(room: Room, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    now, stale = views.as_of(con, _now())
+    now, stale = views.as_of(con, utcnow())
     return {"as_of": now, "stale": stale}
 
 

@@ -1,0 +1,120 @@
+"""A small database for the situation room's tests, made with the store's own write functions.
+
+Three hours of a fictional incident up to about now (so the page is live, not a replay): news at three
+outlets with a wire copy, a social rumour that hedges, an official statement, one post by a private person,
+and an item whose title carries <script> and <img onerror>. One source fails. The stories step runs for
+real (flows.stories.update_stories), and three accounts exist: anna (editor, Länsstyrelsen), rolf (reader)
+and ada (admin), each with the password PASSWORD.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from mediebild.data.privacy import privacy_key
+from mediebild.data.store import Store
+from mediebild.data.users import add_user
+from mediebild.items import Item
+from mediebild.monitors.base import Problem
+from mediebild.sources import SourceConfig
+from mediebild.timeutil import utcnow
+
+PASSWORD = "rätt häst batteri häftklammer"
+EVIL = 'Explosion vid <script>alert("xss")</script><img src=x onerror=alert(1)> Centralen'
+SOURCES = [
+    SourceConfig("dagbladet", "rss", "https://dagbladet.example.se/rss", "Dagbladet", "editorial"),
+    SourceConfig("kvallsposten", "rss", "https://kvallsposten.example.se/rss", "Kvällsposten", "editorial"),
+    SourceConfig("lokalradion", "rss", "https://lokalradion.example.se/rss", "Lokalradion", "editorial"),
+    SourceConfig("mastodon-sthlm", "mastodon", "https://mastodon.example.se", "#sthlm på Mastodon", "social"),
+    SourceConfig("polisen", "polisen", "https://polisen.example.se/api", "Polisen", "official"),
+    SourceConfig("trasig", "rss", "https://trasig.example.se/rss", "Trasig källa", "editorial"),
+]
+
+
+def _item(i: str, source: str, kind: str, at: datetime, title: str, text: str, *, author: str | None = None,
+          url: str | None = None, raw: dict | None = None) -> Item:
+    return Item(id=i, source=source, kind=kind, url=url or f"https://{source}.example.se/{i}", title=title, text=text,
+                author=author, published_at=at, fetched_at=at + timedelta(minutes=1), raw=raw or {})
+
+
+def hour_items(base: datetime, n: int) -> list[Item]:
+    """One hour's items, starting at `base` (n of them, a mix of kinds and stories)."""
+    items = []
+    for k in range(n):
+        at = base + timedelta(minutes=3 * k + 1)
+        if k % 4 == 0:
+            items.append(_item(f"blast-{base:%H}-{k}", ("dagbladet", "kvallsposten", "lokalradion")[k % 3], "editorial", at,
+                               f"Explosion vid Centralen i Stockholm: flera skadade ({k})",
+                               "Polisen har spärrat av området kring Centralen efter en explosion. Flera personer är skadade."))
+        elif k % 4 == 1:
+            items.append(_item(f"tunnel-{base:%H}-{k}", ("kvallsposten", "lokalradion")[k % 2], "editorial", at,
+                               f"Tunnelbanan stängd mellan T-Centralen och Slussen ({k})",
+                               "SL meddelar att tunnelbanan är stängd i båda riktningarna på grund av explosionen vid Centralen."))
+        elif k % 4 == 2:
+            items.append(_item(f"rumour-{base:%H}-{k}", "mastodon-sthlm", "social", at,
+                               "Enligt uppgift ska en andra explosion ha skett vid Slussen",
+                               "Obekräftade uppgifter: det sägs att en andra explosion ska ha skett vid Slussen. Ingen vet säkert.",
+                               author="@oro_sthlm", url=f"https://mastodon.example.se/@oro_sthlm/{base:%H}{k}",
+                               raw={"social": {"platform": "mastodon", "author_handle": "oro_sthlm"}}))
+        else:
+            items.append(_item(f"police-{base:%H}-{k}", "polisen", "official", at,
+                               f"Polisen: undvik området kring Centralen ({k})",
+                               "Polisen uppmanar allmänheten att undvika området kring Centralen.\nMer information kommer."))
+    return items
+
+
+def build(path: Path, *, now: datetime | None = None, users: bool = True) -> datetime:
+    """Write the database at `path`; returns the time the last item was published at (about now)."""
+    from mediebild.flows.stories import update_stories
+    from mediebild.web.auth import Passwords
+
+    now = now or utcnow().replace(second=0, microsecond=0)
+    start = now - timedelta(hours=3)
+    store = Store.open(path, create=True)
+    try:
+        for source in SOURCES:
+            store.upsert_source(source, now=start)
+        items: list[Item] = []
+        for h in range(3):
+            items += hour_items(start + timedelta(hours=h), 10 + 4 * h)
+        items.append(_item("evil-1", "dagbladet", "editorial", now - timedelta(minutes=5), EVIL,
+                           "<b>fet</b> text med <script>alert(2)</script> och <img src=y onerror=alert(3)>"))
+        items.append(_item("copy-1", "kvallsposten", "editorial", now - timedelta(minutes=4), EVIL,
+                           "<b>fet</b> text med <script>alert(2)</script> och <img src=y onerror=alert(3)>",
+                           url="https://kvallsposten.example.se/tt-copy"))
+        by_source: dict[str, list[Item]] = {}
+        for item in items:
+            by_source.setdefault(item.source, []).append(item)
+        for source in SOURCES:
+            failing = source.id == "trasig"
+            store.record_fetch(source_id=source.id, run_id="test", started_at=now - timedelta(minutes=10),
+                               finished_at=now - timedelta(minutes=9), http_status=500 if failing else 200, size=100,
+                               not_modified=False, items=by_source.get(source.id, []),
+                               problems=[Problem("http_500", "Internal Server Error")] if failing else [],
+                               ok=not failing, cursor=None)
+        privacy_key(store.con)
+        update_stories(store, now=now)
+        if users:
+            passwords = Passwords()
+            hashed = passwords.hash(PASSWORD)
+            add_user(store.con, "anna", role="editor", password_hash=hashed, organisation="Länsstyrelsen")
+            add_user(store.con, "rolf", role="reader", password_hash=hashed, organisation="Region Stockholm")
+            add_user(store.con, "ada", role="admin", password_hash=hashed)
+    finally:
+        store.close()
+    return now
+
+
+def add_pass(path: Path, *, n: int = 6, title: str = "Ny uppgift: Centralen öppnar igen") -> list[str]:
+    """A later monitoring pass: new items and the stories step, written the way a pass writes."""
+    from mediebild.flows.stories import update_stories
+
+    now = utcnow()
+    items = [_item(f"late-{now:%H%M%S}-{k}", "dagbladet", "editorial", now - timedelta(seconds=30 - k), f"{title} ({k})",
+                   "Polisen meddelar att Centralen öppnar igen för resenärer.") for k in range(n)]
+    with Store.open(path) as store:
+        store.record_fetch(source_id="dagbladet", run_id="later", started_at=now, finished_at=now, http_status=200,
+                           size=10, not_modified=False, items=items, problems=[], ok=True, cursor=None)
+        update_stories(store, now=now + timedelta(seconds=1))
+    return [i.id for i in items]
