@@ -3,7 +3,8 @@
 Content-Security-Policy allows nothing but this origin's own script, style and images (no inline script or
 style, no other origin, no frames, forms only to this origin); the page therefore works with the one script
 and the one stylesheet shipped in web/static/ and builds its chart as SVG on the server. Pages are never
-cached (they show personal data), not framed, not sniffed, and send no Referer to the outlets they link to.
+cached (they show personal data), not framed, not sniffed, and send no Referer to the outlets they link to
+(same-origin: with no-referrer browsers would send `Origin: null` on forms, and the Origin check needs it).
 Behind a TLS proxy (or over https) Strict-Transport-Security is sent too. A stored document downloaded from
 the page is sandboxed (its own CSP says `sandbox`) and always an attachment.
 
@@ -27,7 +28,7 @@ DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 
 BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),

@@ -62,6 +62,8 @@ def overview(con: Con, now: datetime) -> dict[str, Any]:
     stories_ran = q.stories_ran(con)
     active = list_stories(con, since=now - timedelta(hours=12), until=now, limit=60) if stories_ran else []
     _with_triage(con, active)
+    for story in active:  # new: first seen in the last hour (list_stories counts from `since`)
+        story["is_new"] = story["first_seen"] >= hour_ago
     top = active[:10]
     rumours = [s for s in active if s["rumour"]][:10]
     alerts = [dict(a, kind_key=a["kind"]) for a in list_alerts(con, since=now - timedelta(hours=6) + TICK, until=now + TICK)]

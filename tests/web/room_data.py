@@ -38,29 +38,53 @@ def _item(i: str, source: str, kind: str, at: datetime, title: str, text: str, *
                 author=author, published_at=at, fetched_at=at + timedelta(minutes=1), raw=raw or {})
 
 
+BLAST = [
+    ("Explosion vid Centralen i Stockholm: flera skadade", "Räddningstjänsten bekräftar att flera personer har förts till sjukhus efter explosionen vid Centralen."),
+    ("Vittnen om smällen vid Centralen: hela hallen skakade", "Resenärer beskriver hur fönster krossades och hur folk sprang ut på Vasagatan efter explosionen."),
+    ("Ambulanser och brandbilar på plats vid Centralen", "Minst tio ambulanser har kört till Centralen där en explosion inträffade i morse, uppger SOS Alarm."),
+    ("Polisen spärrar av stora delar av Norrmalm efter explosionen", "Avspärrningarna kring Centralen omfattar Vasagatan, Klarabergsviadukten och Kungsbron, enligt polisen."),
+    ("Sjukhusen i Stockholm går upp i stabsläge efter explosionen", "Region Stockholm meddelar att Karolinska och Södersjukhuset tar emot skadade från explosionen vid Centralen."),
+    ("Tågtrafiken till och från Stockholm C stoppad efter explosion", "Trafikverket stoppar alla tåg till Stockholm C tills vidare efter explosionen; resenärer hänvisas till Södertälje."),
+]
+TUNNEL = [
+    ("Tunnelbanan stängd mellan T-Centralen och Slussen", "SL meddelar att tunnelbanans röda och gröna linjer inte stannar vid T-Centralen på grund av explosionen."),
+    ("Ersättningsbussar sätts in när tunnelbanan står still", "SL sätter in bussar mellan Fridhemsplan och Slussen; väntetiderna är långa, skriver bolaget."),
+    ("Pendlare strandsatta vid Odenplan när SL stänger stationer", "Tusentals resenärer försöker ta sig fram till fots sedan tunnelbanan stängts genom city."),
+]
+RUMOUR = [
+    ("Enligt uppgift ska en andra explosion ha skett vid Slussen", "Obekräftade uppgifter: det sägs att en andra explosion ska ha skett vid Slussen. Ingen vet säkert."),
+    ("Ryktas att Slussen också är utrymt", "Det sägs att polisen ska ha utrymt Slussen också, enligt uppgift från en kompis som jobbar där. Stämmer det?"),
+    ("Hör att det small vid Slussen med, någon som vet?", "Enligt uppgift ska det ha varit en smäll vid Slussen också, obekräftat men folk springer därifrån."),
+]
+POLICE = [
+    ("Polisen: undvik området kring Centralen", "Polisen uppmanar allmänheten att undvika området kring Centralen.\nMer information kommer."),
+    ("Polisen: ingen misstänkt gripen ännu", "Polisen har ännu inte gripit någon misstänkt för explosionen vid Centralen. Utredningen pågår."),
+    ("Polisen: presskonferens klockan 14 i polishuset", "Polisen håller en presskonferens om explosionen vid Centralen i polishuset på Kungsholmen."),
+]
+
+
 def hour_items(base: datetime, n: int) -> list[Item]:
-    """One hour's items, starting at `base` (n of them, a mix of kinds and stories)."""
+    """One hour's items, starting at `base` (n of them: four stories, a mix of kinds, varied wording)."""
     items = []
     for k in range(n):
         at = base + timedelta(minutes=3 * k + 1)
+        turn = base.hour * 7 + k
         if k % 4 == 0:
-            items.append(_item(f"blast-{base:%H}-{k}", ("dagbladet", "kvallsposten", "lokalradion")[k % 3], "editorial", at,
-                               f"Explosion vid Centralen i Stockholm: flera skadade ({k})",
-                               "Polisen har spärrat av området kring Centralen efter en explosion. Flera personer är skadade."))
+            title, text = BLAST[turn % len(BLAST)]
+            items.append(_item(f"blast-{base:%H}-{k}", ("dagbladet", "kvallsposten", "lokalradion")[k % 3], "editorial",
+                               at, title, text))
         elif k % 4 == 1:
-            items.append(_item(f"tunnel-{base:%H}-{k}", ("kvallsposten", "lokalradion")[k % 2], "editorial", at,
-                               f"Tunnelbanan stängd mellan T-Centralen och Slussen ({k})",
-                               "SL meddelar att tunnelbanan är stängd i båda riktningarna på grund av explosionen vid Centralen."))
+            title, text = TUNNEL[turn % len(TUNNEL)]
+            items.append(_item(f"tunnel-{base:%H}-{k}", ("kvallsposten", "lokalradion")[k % 2], "editorial", at, title, text))
         elif k % 4 == 2:
-            items.append(_item(f"rumour-{base:%H}-{k}", "mastodon-sthlm", "social", at,
-                               "Enligt uppgift ska en andra explosion ha skett vid Slussen",
-                               "Obekräftade uppgifter: det sägs att en andra explosion ska ha skett vid Slussen. Ingen vet säkert.",
-                               author="@oro_sthlm", url=f"https://mastodon.example.se/@oro_sthlm/{base:%H}{k}",
-                               raw={"social": {"platform": "mastodon", "author_handle": "oro_sthlm"}}))
+            title, text = RUMOUR[turn % len(RUMOUR)]
+            handle = ("oro_sthlm", "pendlare_anna", "sodermalmsbo")[turn % 3]
+            items.append(_item(f"rumour-{base:%H}-{k}", "mastodon-sthlm", "social", at, title, text,
+                               author=f"@{handle}", url=f"https://mastodon.example.se/@{handle}/{base:%H}{k}",
+                               raw={"social": {"platform": "mastodon", "author_handle": handle}}))
         else:
-            items.append(_item(f"police-{base:%H}-{k}", "polisen", "official", at,
-                               f"Polisen: undvik området kring Centralen ({k})",
-                               "Polisen uppmanar allmänheten att undvika området kring Centralen.\nMer information kommer."))
+            title, text = POLICE[turn % len(POLICE)]
+            items.append(_item(f"police-{base:%H}-{k}", "polisen", "official", at, title, text))
     return items
 
 

@@ -29,6 +29,7 @@
   function anchor() {
     var nodes = document.querySelectorAll("main [id]");
     for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].querySelector("[id]")) { continue; }  /* a region holding others: its top does not move */
       var r = nodes[i].getBoundingClientRect();
       if (r.bottom > 0 && r.height > 0) { return { id: nodes[i].id, top: r.top }; }
     }
