@@ -70,8 +70,14 @@ def passwd(
     name: Annotated[str, typer.Argument(help="User name.")],
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
-    """Set a new password (prompted, or read from standard input). Sessions of the account end at its next request
-    only when it is removed; a new password takes effect at the next login."""
+    """Set a new password (prompted, or read from standard input); it takes effect at the next login.
+
+    Examples:
+
+      mediebild users passwd anna
+
+      printf '%s\n' "$NEW_PASSWORD" | mediebild users passwd anna
+    """
     from mediebild.data.users import set_password
     from mediebild.web.auth import Passwords
 
@@ -87,7 +93,14 @@ def role(
     new_role: Annotated[str, typer.Argument(help="reader, editor or admin.")],
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
-    """Change an account's role (takes effect on the page at the next request)."""
+    """Change an account's role (takes effect on the page at the account's next request).
+
+    Examples:
+
+      mediebild users role anna admin
+
+      mediebild users role skift2 editor
+    """
     from mediebild.data.users import set_role
 
     with open_store(db) as store:
@@ -100,7 +113,12 @@ def remove(
     name: Annotated[str, typer.Argument(help="User name.")],
     db: DbOption = Path("mediebild.duckdb"),
 ) -> None:
-    """Disable an account: it can no longer log in, and its open sessions end (the audit log keeps its name)."""
+    """Disable an account: it can no longer log in, and its open sessions end (the audit log keeps its name).
+
+    Examples:
+
+      mediebild users remove skift2
+    """
     from mediebild.data.users import remove_user
 
     with open_store(db) as store:
@@ -110,7 +128,14 @@ def remove(
 
 @users_app.command("list")
 def list_(db: DbOption = Path("mediebild.duckdb"), as_json: JsonOption = False) -> None:
-    """Every account with its role and organisation (never a password or its hash)."""
+    """Every account with its role and organisation (never a password or its hash).
+
+    Examples:
+
+      mediebild users list
+
+      mediebild users list --json
+    """
     from mediebild.data.users import list_users
 
     with open_store(db, read_only=True) as store:

@@ -17,6 +17,9 @@ open, even read-only, would make those passes fail. Until the store itself lets 
   taken at once, so the person who acted sees the result.
 
 `Snapshots` does the above; `HeldStore` serves a store that this process holds anyway (tests, benchmarks).
+The kernel reports only *other* processes' locks, so `Snapshots` is for a process whose only opens of the
+real file are its own `write()`s (`mediebild web`, `mediebild serve`); a process that writes the file itself
+through another connection should use `HeldStore` on that connection.
 Both hand out DuckDB cursors (one per request, safe across threads) and a `version` that changes whenever
 what the page reads may have changed, which the page's live updates follow. Everything the page reads goes
 through data/ functions given such a cursor, so this module can be replaced when the store changes.
@@ -229,8 +232,13 @@ class Snapshots:
 
     def status(self) -> dict[str, object]:
         gen = self._current
-        with self._file_lock:
-            writer = writer_present(self.path)
+        if self._file_lock.acquire(blocking=False):  # never wait behind a write for a status line
+            try:
+                writer = writer_present(self.path)
+            finally:
+                self._file_lock.release()
+        else:
+            writer = True
         return {"version": gen.number if gen else 0, "taken_at": gen.taken_at if gen else None, "writer": writer,
                 "pending": gen is not None and _signature(self.path) != gen.signature}
 

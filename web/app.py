@@ -427,10 +427,14 @@ async def triage(request: Request) -> Response:
 
 async def documents(request: Request) -> Response:
     def build(room: Room, session: Session, lang: str) -> dict[str, Any]:
-        data: dict[str, Any] = room.cached(("documents",), views.documents)
+        def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            return {**_live(room, con), **views.documents(con)}
+
+        data: dict[str, Any] = room.cached(("documents", _now()), gather)
         done = [d for d in request.query_params.getlist("done") if DOC_ID.match(d)][:12]
         local_now = utcnow().astimezone(STOCKHOLM)
-        last_hour = floor_hour(utcnow()) - timedelta(hours=1)
+        # the last complete hour of the data: the clock's, or the newest item's on a database not being fed
+        last_hour = floor_hour(data["as_of"]) - timedelta(hours=1)
         return {**data, "done": done, "can_render": room.services.render is not None,
                 "default_hour": last_hour.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:00"),
                 "max_hour": local_now.strftime("%Y-%m-%dT%H:00"), "problem": request.query_params.get("problem")}
