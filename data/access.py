@@ -96,6 +96,9 @@ class PageAccess(Protocol):
     @property
     def version(self) -> int: ...
 
+    @property
+    def closed(self) -> bool: ...
+
     def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
     def write(self) -> AbstractContextManager[Store]: ...
@@ -117,6 +120,10 @@ class HeldStore:
     @property
     def version(self) -> int:
         return self._version
+
+    @property
+    def closed(self) -> bool:
+        return False
 
     def touch(self) -> None:
         """Say that the data changed (a writer outside `write()` wrote to the held store)."""
@@ -194,7 +201,10 @@ class Snapshots:
             self._thread.join(timeout=5)
         with self._gen_lock:
             current, self._current = self._current, None
-        if current is not None:
+            dispose = current is not None and current.users == 0
+            if current is not None:
+                current.retired = True  # a reader still inside disposes of it when done
+        if current is not None and dispose:
             self._dispose(current)
 
     def _follow(self) -> None:
@@ -205,6 +215,10 @@ class Snapshots:
                 log.exception("snapshot refresh failed")
 
     # -- reading -------------------------------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._stop.is_set()
+
     @property
     def version(self) -> int:
         current = self._current

@@ -15,6 +15,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
+import math
+
 import duckdb
 
 from mediebild.data.digest_queries import enrichment_ran
@@ -26,7 +28,7 @@ Con = duckdb.DuckDBPyConnection
 
 # The stream first looks this far back from its upper bound and widens only when a page is not full: DuckDB's
 # zone maps on published_at (items arrive in time order) make a narrow window cheap however many items exist.
-STREAM_WINDOWS = (timedelta(hours=6), timedelta(hours=48), timedelta(days=14), None)
+STREAM_WINDOWS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=48), timedelta(days=14), None)
 
 
 def newest_item_time(con: Con) -> datetime | None:
@@ -56,7 +58,17 @@ def filter_choices(con: Con) -> dict[str, list[Any]]:
     return {"sources": sources, **labels}
 
 
-_STREAM_SQL = """
+# Two steps: the page's ids from items alone (and enrichments only when a filter needs them), then the details
+# of those ids; joining every table before the LIMIT would read the title and text of the whole window.
+_STREAM_IDS_SQL = """
+    SELECT i.id FROM items i {join}
+    WHERE i.published_at >= ? AND (i.published_at < ? OR (i.published_at = ? AND i.id < ?))
+      AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.item_id = i.id)
+      AND {chosen}
+    ORDER BY i.published_at DESC, i.id DESC
+    LIMIT ?
+"""
+_STREAM_ROWS_SQL = """
     SELECT i.id, i.title, i.text, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
            i.author, i.published_at, i.updated_at, i.version, coalesce(e.lang, i.lang) AS lang, e.relevance,
            e.relevant, e.info_type, e.source_type, e.tone, si.story_id, st.headline AS story_headline,
@@ -66,11 +78,8 @@ _STREAM_SQL = """
     LEFT JOIN sources s ON s.id = i.source_id
     LEFT JOIN story_items si ON si.item_id = i.id
     LEFT JOIN stories st ON st.id = si.story_id
-    WHERE i.published_at >= ? AND (i.published_at < ? OR (i.published_at = ? AND i.id < ?))
-      AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.item_id = i.id)
-      AND {chosen}
+    WHERE i.id IN (SELECT unnest(?::VARCHAR[]))
     ORDER BY i.published_at DESC, i.id DESC
-    LIMIT ?
 """
 
 
@@ -82,17 +91,18 @@ def stream(con: Con, item_filter: ItemFilter = NO_FILTER, *, until: datetime,
     headline, None before the stories step) and `copies`: the items that repeat it, oldest first.
     """
     chosen, params = item_filter.where(enriched=enrichment_ran(con))
+    needs_enrichment = "e." in chosen
+    join = "LEFT JOIN enrichments e ON e.item_id = i.id" if needs_enrichment else ""
+    # strictly before `until` when not paging: the keyset's tie-break compares ids, and "" sorts before every id
     upper, upper_id = before if before is not None else (as_utc(until), "")
-    if before is None:
-        # strictly before `until`: the keyset's tie-break compares ids, and "" sorts before every id
-        upper_id = ""
-    rows: list[dict[str, Any]] = []
+    ids: list[str] = []
     for window in STREAM_WINDOWS:
         lower = naive_utc(upper - window) if window is not None else datetime(1970, 1, 1)
-        rows = fetch_dicts(con, _STREAM_SQL.format(chosen=chosen),
-                           [lower, naive_utc(upper), naive_utc(upper), upper_id, *params, limit])
-        if len(rows) >= limit:
+        ids = [r[0] for r in con.execute(_STREAM_IDS_SQL.format(join=join, chosen=chosen),
+                                         [lower, naive_utc(upper), naive_utc(upper), upper_id, *params, limit]).fetchall()]
+        if len(ids) >= limit:
             break
+    rows = fetch_dicts(con, _STREAM_ROWS_SQL, [ids]) if ids else []
     copies = copies_of(con, [r["id"] for r in rows])
     for row in rows:
         row["copies"] = copies.get(row["id"], [])
@@ -153,3 +163,139 @@ def story_ids_of(con: Con, item_ids: Sequence[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(
         "SELECT item_id, story_id FROM story_items WHERE item_id IN (SELECT unnest(?::VARCHAR[]))",
         [list(item_ids)]).fetchall()}
+
+
+def hour_counts(con: Con, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the last hour, the hour before) as digest_queries.period_counts gives them: items, relevant (None before
+    enrichment has judged any item), by kind; one scan of two hours instead of one per hour."""
+    from mediebild.data.digest_queries import has_relevance
+    from mediebild.items import KINDS
+
+    hour_ago, two_ago = as_utc(now) - timedelta(hours=1), as_utc(now) - timedelta(hours=2)
+    rows = con.execute(
+        """SELECT i.kind, count(*) FILTER (WHERE i.published_at >= ?), count(*) FILTER (WHERE i.published_at >= ? AND e.relevant),
+                  count(*) FILTER (WHERE i.published_at < ?), count(*) FILTER (WHERE i.published_at < ? AND e.relevant)
+           FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
+           WHERE i.published_at >= ? AND i.published_at < ? GROUP BY i.kind""",
+        [naive_utc(hour_ago)] * 4 + [naive_utc(two_ago), naive_utc(now)],
+    ).fetchall()
+    known = has_relevance(con)
+    out = []
+    for pick in ((1, 2), (3, 4)):
+        by_kind = dict.fromkeys(KINDS, 0)
+        relevant = 0
+        for row in rows:
+            by_kind[row[0]] = by_kind.get(row[0], 0) + int(row[pick[0]])
+            relevant += int(row[pick[1]])
+        out.append({"items": sum(by_kind.values()), "relevant": relevant if known else None, "by_kind": by_kind})
+    return out[0], out[1]
+
+
+def official_recent(con: Con, since: datetime, until: datetime, *, limit: int = 8) -> list[dict[str, Any]]:
+    """The newest official notices of [since, until) that enrichment did not find irrelevant, verbatim (as the
+    digest's official statements, read without materialising the period)."""
+    ids = [r[0] for r in con.execute(
+        """SELECT i.id FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
+           WHERE i.kind = 'official' AND i.published_at >= ? AND i.published_at < ? AND coalesce(e.relevant, TRUE)
+           ORDER BY i.published_at DESC, i.id LIMIT ?""",
+        [naive_utc(since), naive_utc(until), limit],
+    ).fetchall()]
+    if not ids:
+        return []
+    return fetch_dicts(
+        con,
+        """SELECT i.id, i.title, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
+                  i.published_at, i.updated_at, i.text, i.author
+           FROM items i LEFT JOIN sources s ON s.id = i.source_id
+           WHERE i.id IN (SELECT unnest(?::VARCHAR[]))
+           ORDER BY i.published_at DESC, i.id""",
+        [ids],
+    )
+
+
+def vma_recent(con: Con, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """VMAs issued, updated or cancelled in [since, until) (digest_queries.vma_items, as two range reads so that
+    the time index of items is used)."""
+    return fetch_dicts(
+        con,
+        """WITH hit AS (
+               SELECT id FROM items WHERE published_at >= ? AND published_at < ? AND json_extract_string(raw, '$.alert') = 'vma'
+               UNION
+               SELECT id FROM items WHERE updated_at >= ? AND updated_at < ? AND json_extract_string(raw, '$.alert') = 'vma')
+           SELECT i.id, i.title, i.text, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
+                  i.published_at, i.updated_at, i.version, json_extract_string(i.raw, '$.msg_type') AS msg_type
+           FROM items i JOIN hit USING (id) LEFT JOIN sources s ON s.id = i.source_id
+           ORDER BY coalesce(i.updated_at, i.published_at) DESC, i.id""",
+        [naive_utc(since), naive_utc(until), naive_utc(since), naive_utc(until)],
+    )
+
+
+_CHOSEN_SQL = """
+WITH recent AS (
+    SELECT si.story_id, count(*) AS n3 FROM items i JOIN story_items si ON si.item_id = i.id
+    WHERE i.published_at >= ? AND i.published_at < ? GROUP BY si.story_id),
+ranked AS (
+    SELECT r.story_id FROM recent r JOIN stories s ON s.id = r.story_id AND s.merged_into IS NULL
+    ORDER BY (r.n3 + 1) * ln(2 + s.n_items) DESC, r.story_id LIMIT ?)
+SELECT story_id FROM ranked
+UNION SELECT id FROM stories WHERE rumour AND merged_into IS NULL AND last_seen >= ?
+"""
+_CARDS_SQL = """
+WITH members AS (SELECT story_id, item_id FROM story_items WHERE story_id IN (SELECT unnest(?::VARCHAR[]))),
+figures AS (
+    SELECT m.story_id, min(i.published_at) AS first_seen, max(i.published_at) AS last_seen, count(*) AS n_items,
+           count(DISTINCT i.source_id) AS n_outlets, count(c.item_id) AS n_copies,
+           count(*) FILTER (WHERE i.kind = 'editorial') AS n_editorial,
+           count(*) FILTER (WHERE i.kind = 'social') AS n_social,
+           count(*) FILTER (WHERE i.kind = 'official') AS n_official,
+           count(*) FILTER (WHERE i.published_at >= ?) AS last_hour,
+           count(*) FILTER (WHERE i.published_at >= ? AND i.published_at < ?) AS prev_12h,
+           count(*) FILTER (WHERE i.published_at >= ?) AS last_3h,
+           count(*) FILTER (WHERE i.published_at >= ?) AS in_window
+    FROM members m JOIN items i ON i.id = m.item_id LEFT JOIN copies c ON c.item_id = m.item_id
+    WHERE i.published_at < ?
+    GROUP BY m.story_id)
+SELECT f.*, st.headline, st.url, st.rumour, st.rumour_reasons, st.rumour_reasons_en, st.rumour_codes,
+       st.confirmed_at, st.confirmed_reason, st.confirmed_reason_en
+FROM figures f JOIN stories st ON st.id = f.story_id
+WHERE f.in_window > 0
+"""
+
+
+def story_cards(con: Con, *, now: datetime, window: timedelta = timedelta(hours=12), candidates: int = 60,
+                rank_hours: int = 3) -> list[dict[str, Any]]:
+    """The live stories for the overview, most active first: the `candidates` with most items in the last
+    `rank_hours` hours, and every rumour seen within `window`, each with an item in `window`.
+
+    The figures follow data.stories.list_stories (counts as of `now`; growth_per_hour = items in the last hour
+    minus the hourly mean of the 12 before; order (items in the last 3 hours + 1) x ln(2 + items)), computed
+    for the chosen stories only and without their texts: the headline is the one the stories step stored. A
+    story's entities, categories and tone are on its own page (get_story).
+    """
+    now = as_utc(now)
+    hour = timedelta(hours=1)
+    chosen = [r[0] for r in con.execute(_CHOSEN_SQL, [
+        naive_utc(now - timedelta(hours=rank_hours)), naive_utc(now), candidates, naive_utc(now - window)]).fetchall()]
+    if not chosen:
+        return []
+    rows = fetch_dicts(con, _CARDS_SQL, [
+        chosen, naive_utc(now - hour), naive_utc(now - 13 * hour), naive_utc(now - hour), naive_utc(now - 3 * hour),
+        naive_utc(now - window), naive_utc(now),
+    ])
+    out = []
+    for r in rows:
+        out.append({
+            "id": r["story_id"], "headline": r["headline"], "url": r["url"],
+            "first_seen": r["first_seen"], "last_seen": r["last_seen"], "n_items": r["n_items"],
+            "n_outlets": r["n_outlets"], "n_copies": r["n_copies"],
+            "by_kind": {"editorial": r["n_editorial"], "social": r["n_social"], "official": r["n_official"]},
+            "growth_per_hour": round(r["last_hour"] - r["prev_12h"] / 12.0, 3),
+            "is_new": r["first_seen"] >= now - hour,
+            "rumour": bool(r["rumour"]), "rumour_reasons": list(r["rumour_reasons"] or []),
+            "rumour_reasons_en": list(r["rumour_reasons_en"] or []), "rumour_codes": list(r["rumour_codes"] or []),
+            "confirmed_at": r["confirmed_at"], "confirmed_reason": r["confirmed_reason"],
+            "confirmed_reason_en": r["confirmed_reason_en"],
+            "_score": (r["last_3h"] + 1) * math.log(2 + r["n_items"]),
+        })
+    out.sort(key=lambda s: (-s["_score"], -s["last_seen"].timestamp(), s["id"]))
+    return out

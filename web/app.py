@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -146,6 +147,10 @@ class Room:
         self.env.filters.update(safe_url=safe_url, signed=_signed, stamp=texts.stamp)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        # pages kept warm: name -> (the cache key now, its builder, when a reader last asked)
+        self._warm: dict[tuple[Any, ...], tuple[Callable[[], tuple[Any, ...]],
+                                                Callable[[duckdb.DuckDBPyConnection], Any], float]] = {}
+        self._warmer: threading.Thread | None = None
 
     # -- reading -------------------------------------------------------------------------------------------------
     def cached(self, key: tuple[Any, ...], build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
@@ -163,13 +168,43 @@ class Room:
                 self._cache.popitem(last=False)
         return value
 
+    def keep_warm(self, name: tuple[Any, ...], key: Callable[[], tuple[Any, ...]],
+                  build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        """`cached(key(), build)`, and keep that entry built while readers keep asking for it (10 minutes).
+
+        A thread rebuilds it as soon as a new pass or action lands or the minute turns, so the first reader after
+        a pass does not wait for the overview's queries (about 0.2 s at a million items).
+        """
+        with self._cache_lock:
+            self._warm[name] = (key, build, time.monotonic())
+            if self._warmer is None:
+                self._warmer = threading.Thread(target=self._keep_warm, name="mediebild-web-warm", daemon=True)
+                self._warmer.start()
+        return self.cached(key(), build)
+
+    def _keep_warm(self) -> None:
+        while not getattr(self.access, "closed", False):
+            time.sleep(0.5)
+            with self._cache_lock:
+                entries = list(self._warm.items())
+            for name, (key, build, asked) in entries:
+                if time.monotonic() - asked > 600:
+                    with self._cache_lock:
+                        self._warm.pop(name, None)
+                    continue
+                try:
+                    self.cached(key(), build)
+                except Exception:  # busy or closing: the next round tries again, readers build their own
+                    log.debug("warming %s failed", name, exc_info=True)
+
     def read(self, build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         with self.access.read() as con:
             return build(con)
 
-    def protect(self, document: dict[str, Any], con: duckdb.DuckDBPyConnection, session: Session,
+    def protect(self, document: dict[str, Any], con: duckdb.DuckDBPyConnection, reveal: bool,
                 lang: str) -> dict[str, Any]:
-        if ROLE_RANK.get(session.role, 0) >= ROLE_RANK["editor"]:
+        """The document as a reader may see it (private persons by pseudonym); editors' (`reveal`) as it is."""
+        if reveal:
             return document
         if self.services.protect is None:
             result: dict[str, Any] = _hide_social(document)
@@ -289,6 +324,11 @@ async def _page(request: Request, template: str, nav: str,
     return room.render(request, template, session=session, nav=nav, **data)
 
 
+def _reveal(session: Session) -> bool:
+    """Editors and admins see private authors and their links; readers see pseudonyms (the module doc says why)."""
+    return ROLE_RANK.get(session.role, 0) >= ROLE_RANK["editor"]
+
+
 def _now() -> datetime:
     """The minute a page's data is cached for (a new pass or an action makes a new version at once)."""
     return utcnow().replace(second=0, microsecond=0)
@@ -302,15 +342,16 @@ def _live(room: Room, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 # -- pages -------------------------------------------------------------------------------------------------------
 async def overview(request: Request) -> Response:
     def build(room: Room, session: Session, lang: str) -> dict[str, Any]:
-        reveal = ROLE_RANK.get(session.role, 0) >= 1
+        reveal = _reveal(session)
 
         def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             live = _live(room, con)
             data = views.overview(con, live["as_of"])
-            data = room.protect(data, con, session, lang)
+            data = room.protect(data, con, reveal, lang)
             return {**live, **data}
 
-        data: dict[str, Any] = room.cached(("overview", _now(), reveal, lang), gather)
+        data: dict[str, Any] = room.keep_warm(("overview", reveal, lang), lambda: ("overview", _now(), reveal, lang),
+                                              gather)
         return {**data, "chart": stacked_bars(data["volume"], lang)}
 
     return await _page(request, "overview.html.j2", "overview", build)
@@ -362,10 +403,10 @@ async def stream(request: Request) -> Response:
             except UserError as exc:  # a filter on enrichment before enrichment ran
                 data, problem = {"items": [], "choices": {"sources": [], "langs": [], "info_types": [],
                                                           "source_types": [], "tones": []}, "next": None}, str(exc)
-            data = room.protect(data, con, session, lang)
+            data = room.protect(data, con, reveal, lang)
             return {**live, **data, "problem": problem}
 
-        reveal = ROLE_RANK.get(session.role, 0) >= 1
+        reveal = _reveal(session)
         data: dict[str, Any] = room.cached(("stream", _now(), reveal, lang, item_filter, before), gather)
         query = [(k, v) for k, vs in shown.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
         older = None
@@ -387,9 +428,9 @@ async def story(request: Request) -> Response:
             found = views.story(con, story_id)
             if found is None:
                 return None
-            return {**_live(room, con), "story": room.protect(found, con, session, lang)}
+            return {**_live(room, con), "story": room.protect(found, con, reveal, lang)}
 
-        reveal = ROLE_RANK.get(session.role, 0) >= 1
+        reveal = _reveal(session)
         data: dict[str, Any] | None = room.cached(("story", story_id, reveal, lang), gather)
         if data is None:
             return None

@@ -20,7 +20,7 @@ from mediebild.data import page as pq
 from mediebild.data.item_filter import ItemFilter
 from mediebild.data.profiles import load_active_profile
 from mediebild.data.queries import source_health
-from mediebild.data.stories import get_story, list_alerts, list_stories
+from mediebild.data.stories import get_story, list_alerts
 from mediebild.data.triage import audit_for, recent_audit, triage_states
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, floor_hour, utcnow
@@ -56,25 +56,17 @@ def _with_triage(con: Con, stories: list[dict[str, Any]]) -> list[dict[str, Any]
 
 def overview(con: Con, now: datetime) -> dict[str, Any]:
     """Läget nu: the last hour against the one before, volume, top stories, alerts, rumours, statements, sources."""
-    hour_ago, two_ago = now - timedelta(hours=1), now - timedelta(hours=2)
-    current = q.period_counts(con, hour_ago, now)
-    previous = q.period_counts(con, two_ago, hour_ago)
+    hour_ago = now - timedelta(hours=1)
+    current, previous = pq.hour_counts(con, now)
     stories_ran = q.stories_ran(con)
-    active = list_stories(con, since=now - timedelta(hours=12), until=now, limit=60) if stories_ran else []
+    active = pq.story_cards(con, now=now) if stories_ran else []
     _with_triage(con, active)
-    for story in active:  # new: first seen in the last hour (list_stories counts from `since`)
-        story["is_new"] = story["first_seen"] >= hour_ago
     top = active[:10]
     rumours = [s for s in active if s["rumour"]][:10]
-    alerts = [dict(a, kind_key=a["kind"]) for a in list_alerts(con, since=now - timedelta(hours=6) + TICK, until=now + TICK)]
-    vma = q.vma_items(con, now - timedelta(hours=24), now)
-    official = q.official_statements(con, now - timedelta(hours=6), now, limit=8)
+    alerts = list_alerts(con, since=now - timedelta(hours=6) + TICK, until=now + TICK)
+    vma = pq.vma_recent(con, now - timedelta(hours=24), now)
+    official = pq.official_recent(con, now - timedelta(hours=6), now, limit=8)
     failing = q.failing_sources(con, hour_ago, now)
-    listed = {f["source_id"] for f in failing}
-    for row in source_health(con, now=now):
-        if row["enabled"] and row["status"] == "failing" and row["id"] not in listed:
-            failing.append({"source_id": row["id"], "name": row["name"], "failures": row["error_streak"],
-                            "problem": row["last_error"], "status": "failed", "last_failure": row["last_error_at"]})
     return {
         "current": current, "previous": previous,
         "delta": {"items": current["items"] - previous["items"],
