@@ -258,3 +258,14 @@ def test_unknown_things_are_404_pages(client_for, path):
     answer = client_for("anna").get(path)
     assert answer.status_code == 404 and "<script>" not in answer.text.split("</head>")[1].replace(
         '<script src="/static/app.js" defer></script>', "")
+
+
+def test_no_page_shows_a_python_object(client_for):
+    """A word looked up as t.items or t.clear is a dict method in Jinja2: every page, both languages."""
+    client = client_for("anna")
+    paths = PAGES + ["/flodet?kind=social&min_relevance=0.1", "/berattelse/S3"]
+    for lang in ("sv", "en"):
+        client.get(f"/sprak/{lang}")
+        for path in paths:
+            html = client.get(path).text
+            assert "built-in method" not in html and "object at 0x" not in html, (lang, path)
