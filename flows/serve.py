@@ -38,7 +38,7 @@ def describe(*, every_minutes: int, raw: dict[str, Any] | None = None) -> list[t
 
     web = load_web_settings(raw)
     if web.serve:
-        found.append(("lägesrummet", f"webbsidan på http://{web.host}:{web.port}/ ([web] i mediebild.toml)"))
+        found.append(("lägesrummet", f"webbsidan på http://{web.host}:{web.port}/ (avsnittet web i mediebild.toml)"))
     return found
 
 
@@ -119,9 +119,21 @@ class WebServer:
         finally:
             self.access.close()
 
-    def start(self) -> "WebServer":
+    def start(self, *, wait: float = 20.0) -> "WebServer":
+        """Serve in a thread; returns once the page listens, or raises a UserError when it cannot (a port in use)."""
+        import time
+
+        from mediebild.errors import UserError
+
         self.thread = threading.Thread(target=self.server.run, name="mediebild-web", daemon=True)
         self.thread.start()
+        deadline = time.monotonic() + wait
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            self.stop()
+            raise UserError(f"the situation room cannot listen on {self.settings.host}:{self.settings.port} (in use by "
+                            "another program?): choose another with [web] port, or [web] serve = false")
         return self
 
     def stop(self) -> None:
