@@ -72,7 +72,7 @@ _STREAM_ROWS_SQL = """
     SELECT i.id, i.title, i.text, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
            i.author, i.published_at, i.updated_at, i.version, coalesce(e.lang, i.lang) AS lang, e.relevance,
            e.relevant, e.info_type, e.source_type, e.tone, si.story_id, st.headline AS story_headline,
-           st.rumour AS story_rumour
+           st.url AS story_url, st.rumour AS story_rumour
     FROM items i
     LEFT JOIN enrichments e ON e.item_id = i.id
     LEFT JOIN sources s ON s.id = i.source_id
@@ -87,8 +87,8 @@ def stream(con: Con, item_filter: ItemFilter = NO_FILTER, *, until: datetime,
            before: tuple[datetime, str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Originals (not copies) published before `until` (or before the keyset `before`), newest first.
 
-    Each row has the item, its source name, its enrichment labels (None before enrichment), its story (id and
-    headline, None before the stories step) and `copies`: the items that repeat it, oldest first.
+    Each row has the item, its source name, its enrichment labels (None before enrichment), its `story` ({id,
+    headline, url, rumour}, None before the stories step) and `copies`: the items that repeat it, oldest first.
     """
     chosen, params = item_filter.where(enriched=enrichment_ran(con))
     needs_enrichment = "e." in chosen
@@ -106,6 +106,11 @@ def stream(con: Con, item_filter: ItemFilter = NO_FILTER, *, until: datetime,
     copies = copies_of(con, [r["id"] for r in rows])
     for row in rows:
         row["copies"] = copies.get(row["id"], [])
+        # the story as its own record, with its representative's link, so whatever pseudonymises a post's
+        # title (reports.privacy) also treats a story named after a private person's post
+        story_id, headline, url, rumour = (row.pop(k) for k in ("story_id", "story_headline", "story_url", "story_rumour"))
+        row["story"] = None if story_id is None else {"id": story_id, "headline": headline, "url": url,
+                                                      "rumour": bool(rumour)}
     return rows
 
 

@@ -269,3 +269,12 @@ def test_no_page_shows_a_python_object(client_for):
         for path in paths:
             html = client.get(path).text
             assert "built-in method" not in html and "object at 0x" not in html, (lang, path)
+
+
+def test_a_story_named_after_a_private_post_is_pseudonymised_for_readers(client_for, room_db):
+    """The stream names each item's story; when the story's headline is a private person's post, a reader sees
+    it as the documents show it (pseudonym first, mentions masked)."""
+    reader = client_for("rolf").get("/flodet").text
+    links = re.findall(r'class="storylink"[^>]*>([^<]+)<', reader)
+    social = [text for text in links if "Slussen" in text and ("Enligt uppgift" in text or "Ryktas" in text or "Hör att" in text)]
+    assert social and all("privatperson-" in text for text in social)
