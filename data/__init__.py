@@ -3,8 +3,10 @@
 store.py opens the database (migrating it, or refusing one at another schema with a clear StoreError) and
 writes sources, items and fetches; enrichments.py, stories.py and profiles.py read and write what the
 enrichment and stories steps and the incident profile keep; digest_queries.py and queries.py are the reads
-of the documents, the CLI and analysts; item_filter.py turns a digest's selection into SQL; migrations/
-holds the schema as numbered SQL files.
+of the documents, the CLI and analysts; item_filter.py turns a digest's selection into SQL; users.py,
+triage.py (triage and the audit log), page.py (the stream and the overview's cards) and access.py (snapshots
+the page reads while monitoring writes) serve the situation room (web/); migrations/ holds the schema as
+numbered SQL files.
 
 May import: the core (mediebild.errors, items, profile, settings, sources, timeutil, labels), duckdb and
 pyarrow, and other modules of data/.

@@ -3,19 +3,27 @@
 A monitoring pass (ingest, enrichment, stories and alerts: flows/monitor.py) every few minutes; the hourly
 digest just after the top of every hour; the conference brief before the conference times in
 `[brief] conference_times` of mediebild.toml; every night, the purge of social content past the retention
-limit (flows/privacy.py). With no PREFECT_API_URL
+limit (flows/privacy.py). Beside them, in the same process, the situation room (web/, `[web] serve = true`,
+127.0.0.1:8080 by default): uvicorn in a thread of its own. The monitoring passes run as Prefect flow runs in
+child processes that open the DuckDB file read-write, so the page never holds the file: it reads snapshots
+and writes briefly between passes (mediebild.data.access says how). With no PREFECT_API_URL
 Prefect runs a temporary server inside this process. To scale out, point PREFECT_API_URL at a Prefect
 server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
 shared catalog (DuckLake or Postgres-backed), see README.
 
-Flows layer: imports the other flows and prefect (only when deployments are built).
+Flows layer: imports the other flows, reports (what the page is handed), web, and prefect (only when
+deployments are built).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def describe(*, every_minutes: int, raw: dict[str, Any] | None = None) -> list[tuple[str, str]]:
@@ -26,10 +34,15 @@ def describe(*, every_minutes: int, raw: dict[str, Any] | None = None) -> list[t
     times = ((raw or {}).get("brief") or {}).get("conference_times") or []
     if times:
         found.append(("conference-brief", "före konferenserna " + ", ".join(map(str, times))))
+    from mediebild.web.config import load_web_settings
+
+    web = load_web_settings(raw)
+    if web.serve:
+        found.append(("lägesrummet", f"webbsidan på http://{web.host}:{web.port}/ (avsnittet web i mediebild.toml)"))
     return found
 
 
-def build_deployments(db: str, *, every_minutes: int, settings=None, out_dir: Path | None = None) -> list:
+def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None) -> list[Any]:
     """Prefect RunnerDeployments for `prefect.serve`."""
     from prefect.schedules import Cron
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -54,7 +67,102 @@ def build_deployments(db: str, *, every_minutes: int, settings=None, out_dir: Pa
     return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw), retention]
 
 
-def serve_all(deployments: list) -> None:
+def web_services() -> Any:
+    """What the page is handed of the flows and reports (web/ may not import them): rendering a digest or a
+    brief now, and the documents' pseudonymisation of private persons."""
+    from mediebild.flows.digest import make_brief, make_digest
+    from mediebild.reports.privacy import protect
+    from mediebild.web.app import Services
+
+    def render(store: Any, kind: str, hour: datetime, lang: str) -> list[str]:
+        end = hour + timedelta(hours=1)
+        if kind == "brief":
+            docs = make_brief(store, until=end, lang=lang)
+        else:
+            docs = make_digest(store, period_start=hour, period_end=end, lang=lang)
+        return [str(d["id"]) for d in docs]
+
+    return Services(render=render, protect=protect)
+
+
+class WebServer:
+    """The situation room on uvicorn: `run()` in the foreground (`mediebild web`) or `start()` in a thread
+    beside the schedules (`mediebild serve`); `stop()` ends both the server and its snapshots."""
+
+    def __init__(self, db: Path | str, web_settings: Any = None, *, raw: dict[str, Any] | None = None):
+        from mediebild.data.access import Snapshots
+        from mediebild.data.privacy import privacy_key
+        from mediebild.web.app import create_app
+        from mediebild.web.config import load_web_settings
+
+        import uvicorn
+
+        self.settings = web_settings if web_settings is not None else load_web_settings(raw)
+        self.access = Snapshots(db, self.settings.snapshot_dir)
+        with self.access.write() as store:  # migrates, and makes the pseudonym key before any reader needs it
+            privacy_key(store.con)
+        self.access.start()
+        self.app = create_app(self.settings, self.access, web_services())
+        config = uvicorn.Config(self.app, host=self.settings.host, port=self.settings.port, proxy_headers=True,
+                                forwarded_allow_ips=self.settings.forwarded_allow_ips, server_header=False,
+                                log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.port}/"
+
+    def run(self) -> None:
+        try:
+            self.server.run()
+        finally:
+            self.access.close()
+
+    def start(self, *, wait: float = 20.0) -> "WebServer":
+        """Serve in a thread; returns once the page listens, or raises a UserError when it cannot (a port in use)."""
+        import time
+
+        from mediebild.errors import UserError
+
+        self.thread = threading.Thread(target=self.server.run, name="mediebild-web", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + wait
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            self.stop()
+            raise UserError(f"the situation room cannot listen on {self.settings.host}:{self.settings.port} (in use by "
+                            "another program?): choose another with [web] port, or [web] serve = false")
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        self.access.close()
+
+
+def serve_all(deployments: list[Any], *, db: str | None = None, raw: dict[str, Any] | None = None) -> None:
+    """Serve the deployments with Prefect and, unless `[web] serve = false`, the situation room beside them.
+
+    `db` defaults to the database the deployments run on.
+    """
     from prefect import serve
 
-    serve(*deployments)
+    from mediebild.settings import read_config
+    from mediebild.web.config import load_web_settings
+
+    raw = raw if raw is not None else read_config()
+    web_settings = load_web_settings(raw)
+    db = db or next((str(d.parameters["db"]) for d in deployments if (d.parameters or {}).get("db")), None)
+    page = None
+    if web_settings.serve and db:
+        page = WebServer(db, web_settings).start()
+        log.warning("mediebild: the situation room is at %s", page.url)
+        print(f"lägesrummet: {page.url}", flush=True)
+    try:
+        serve(*deployments)
+    finally:
+        if page is not None:
+            page.stop()

@@ -2,11 +2,13 @@
 # Renders the bundled scenario (mediebild demo), then turns the busiest hour's digest PDF and the brief PDF
 # into PNG pages (pdftoppm) and screenshots their HTML with headless Chromium (Debian's chromium).
 # poppler-utils and chromium are installed with apt-get when missing (root, Debian). Images land in $(LOOK)/look/.
+# Then the situation room: every page of `mediebild web` on a copy of the demo database, in Swedish and English,
+# as an editor and as a reader (tests/web/screens.py, Playwright driving the same chromium), in $(LOOK)/look/web/.
 LOOK ?= look-out
 LOOK_HOUR ?=
 CHROMIUM ?= chromium
 
-.PHONY: look look-tools
+.PHONY: look look-docs look-web look-tools
 
 look-tools:
 	@if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v $(CHROMIUM) >/dev/null 2>&1; then \
@@ -14,7 +16,9 @@ look-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils chromium >/dev/null; \
 	fi
 
-look: $(VENV)/.installed look-tools
+look: look-docs look-web
+
+look-docs: $(VENV)/.installed look-tools
 	@test -f $(LOOK)/mediebild-demo.duckdb || $(BIN)/mediebild demo --out $(LOOK)
 	@mkdir -p $(LOOK)/look
 	@set -e; cd $(LOOK); \
@@ -33,3 +37,7 @@ look: $(VENV)/.installed look-tools
 	    --window-size=900,2600 --screenshot=look/$$name-html.png file://$$PWD/$$doc >/dev/null 2>&1; \
 	done; \
 	echo "look at:"; ls -1 $$PWD/look/*.png
+
+look-web: $(VENV)/.installed-test look-tools
+	@test -f $(LOOK)/mediebild-demo.duckdb || $(BIN)/mediebild demo --out $(LOOK)
+	@$(BIN)/python tests/web/screens.py --db $(LOOK)/mediebild-demo.duckdb --out $(LOOK)/look/web

@@ -17,10 +17,11 @@ from typing import Any
 
 from mediebild.data import digest_queries as q
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
+from mediebild.data.triage import triage_states
 from mediebild.errors import UserError
 from mediebild.items import KINDS
 from mediebild.reports.privacy import protect
-from mediebild.reports.texts import check_lang, fmt_period, label, phrases
+from mediebild.reports.texts import check_lang, fmt_clock, fmt_period, label, phrases
 from mediebild.timeutil import as_utc, utcnow
 
 SCHEMA = "mediebild.digest/1"
@@ -77,7 +78,30 @@ def normalise_story(story: dict[str, Any], lang: str) -> dict[str, Any]:
         # "bekräftat sedan 13:05 (myndighet: ...)" when an editorial or official source confirmed the story
         "confirmed": (lang == "en" and story.get("confirmed_reason_en")) or story.get("confirmed_reason"),
         "item_ids": [str(i) for i in story.get("item_ids") or []],
+        "triage": None,  # what the officers marked on the situation room's page (with_triage)
     }
+
+
+# A story's triage on the situation room's page, as the documents say it: "bemött 10.42 av Länsstyrelsen".
+TRIAGE_WORDS = {
+    "sv": {"watched": "bevakas", "responded": "bemött", "handled": "hanterad", "by": "av"},
+    "en": {"watched": "watched", "responded": "responded", "handled": "handled", "by": "by"},
+}
+
+
+def with_triage(con, stories: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each story's triage state (None when unmarked) as {state, name, at, by, note, text}."""
+    words = TRIAGE_WORDS.get(lang, TRIAGE_WORDS["sv"])
+    states = triage_states(con, [s["id"] for s in stories])
+    for story in stories:
+        found = states.get(story["id"])
+        if found is None:
+            continue
+        by = found["organisation"] or found["user"]
+        name = words.get(found["state"], found["state"])
+        story["triage"] = {"state": found["state"], "name": name, "at": found["at"], "by": by, "note": found["note"],
+                           "text": f"{name} {fmt_clock(found['at'], lang)} {words['by']} {by}"}
+    return stories
 
 
 def gather_stories(con, period: q.PeriodItems, lang: str, *, limit: int = 8) -> tuple[str, list[dict[str, Any]]]:
@@ -90,7 +114,7 @@ def gather_stories(con, period: q.PeriodItems, lang: str, *, limit: int = 8) -> 
     if found is not None:
         if chosen is not None:
             found = [s for s in found if chosen.intersection(str(i) for i in s.get("item_ids") or [])][:limit]
-        return "stories", [normalise_story(s, lang) for s in found]
+        return "stories", with_triage(con, [normalise_story(s, lang) for s in found], lang)
     return "copies", [normalise_story(g, lang) for g in period.copy_groups(limit=limit)]
 
 

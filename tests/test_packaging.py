@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CARD_FOLDERS = ("cli", "monitors", "models", "data", "reports", "flows", "demo")
+CARD_FOLDERS = ("cli", "monitors", "models", "data", "reports", "flows", "demo", "web")
 
 
 def test_every_card_folder_is_linked_into_the_namespace():

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-OUTSIDE_DATA = ["flows", "reports", "cli", "monitors", "models", "demo", "mediebild"]
+OUTSIDE_DATA = ["flows", "reports", "cli", "monitors", "models", "demo", "web", "mediebild"]
 SQL_CALLS = {"execute", "executemany", "sql"}  # DuckDB connection calls
 
 

@@ -1,0 +1,244 @@
+"""Benchmark: the situation room with 1,000,000 items stored; p50/p95 of its pages, and of a snapshot.
+
+Generates the items inside DuckDB (INSERT ... SELECT from range(), in arrival order over 48 hours, as
+bench/digest.py does) with enrichment for every item, entities for one in ten, 20,000 stories (every item in
+one; one in five a copy of an earlier item of its story), alerts, fetches, an account and some triage. Then,
+through the ASGI app (Starlette's TestClient, so routing, sessions, templates and escaping are included):
+
+* the overview (Läget nu) and the stream (Flödet: unfiltered, by kind, by information type and relevance,
+  and its second page), each "cold" (the page's cache emptied before every request: what the first reader
+  after a new pass waits) and "warm" (the cache the page keeps per data version);
+* one story page and the search placeholder;
+* the same while another process writes (a pass of 2,000 new items every few seconds, as ingest does),
+  with `--while-writing`: the page reads its snapshot and never waits for the writer;
+* the overview a moment after a pass lands (the page rebuilds it for the readers who keep it open);
+* taking a snapshot (copying the file), which a new pass or an action costs once, off the request path.
+
+Prints figures; asserts nothing.
+
+    .venv/bin/python bench/web.py                       # 1,000,000 items in a temporary folder
+    .venv/bin/python bench/web.py --items 200000 --repeat 20 --while-writing
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+START = datetime(2016, 3, 21, 0, tzinfo=timezone.utc)
+HOURS = 48
+SOURCES = 200
+STORIES = 20_000
+PASSWORD = "bänken mäter lägesrummet"
+
+
+def populate(path: Path, n: int) -> float:
+    from mediebild.data.store import Store
+    from mediebild.data.triage import set_triage
+    from mediebild.data.users import add_user
+    from mediebild.web.auth import Passwords
+
+    t0 = time.perf_counter()
+    seconds = HOURS * 3600
+    start = START.replace(tzinfo=None)
+    with Store.open(path, create=True) as store:
+        con = store.con
+        with store.transaction():
+            con.execute(
+                """INSERT INTO sources (id, monitor, url, name, item_kind, added_at)
+                   SELECT 'src-' || i, 'rss', 'https://s' || i || '.example.se/rss', 'Källa ' || i,
+                          CASE WHEN i % 10 = 0 THEN 'official' WHEN i % 3 = 0 THEN 'social' ELSE 'editorial' END, ?
+                   FROM range(?) t(i)""", [start, SOURCES])
+            con.execute(
+                f"""INSERT INTO items (id, source_id, kind, url, title, text, author, published_at, fetched_at,
+                                      first_seen_at, version, lang, content_hash)
+                    SELECT 'it-' || i, 'src-' || (i % {SOURCES}),
+                           CASE WHEN i % {SOURCES} % 10 = 0 THEN 'official' WHEN i % {SOURCES} % 3 = 0 THEN 'social' ELSE 'editorial' END,
+                           'https://s' || (i % {SOURCES}) || '.example.se/a/' || i,
+                           'Rubrik ' || (i % 5000) || ': läget vid Zaventem och i Bryssel <b>',
+                           'Brödtext om händelsen nummer ' || (i % 5000) || '. Polisen uppmanar allmänheten att undvika området.',
+                           NULL,
+                           ?::TIMESTAMP + to_seconds((i * {seconds}) // ?),
+                           ?::TIMESTAMP + to_seconds((i * {seconds}) // ? + 60),
+                           ?::TIMESTAMP + to_seconds((i * {seconds}) // ? + 60),
+                           1, 'sv', 'h' || i
+                    FROM range(?) t(i)""", [start, n, start, n, start, n, n])
+            con.execute(
+                f"""INSERT INTO fetches (source_id, started_at, finished_at, http_status, ok, problem)
+                    SELECT 'src-' || s, ?::TIMESTAMP + to_seconds(h * 3600 + 120), ?::TIMESTAMP + to_seconds(h * 3600 + 121),
+                           CASE WHEN (s + h) % 37 = 0 THEN 500 ELSE 200 END, (s + h) % 37 <> 0,
+                           CASE WHEN (s + h) % 37 = 0 THEN 'http_500: Internal Server Error' END
+                    FROM range({SOURCES}) a(s), range({HOURS}) b(h)""", [start, start])
+            con.execute(
+                """INSERT INTO enrichments (item_id, enriched_at, model_version, lang, relevance, relevant, info_type, tone)
+                   SELECT 'it-' || i, now()::TIMESTAMP, 'bench', 'sv', (i % 100) / 100.0, i % 3 <> 0,
+                          ['caution_and_advice', 'affected_individuals', 'infrastructure_and_utilities',
+                           'sympathy_and_support', 'not_applicable'][1 + i % 5], ['negative', 'neutral'][1 + i % 2]
+                   FROM range(?) t(i)""", [n])
+            con.execute(
+                """INSERT INTO entities (item_id, label, text, norm_id)
+                   SELECT 'it-' || i, CASE WHEN i % 2 = 0 THEN 'LOC' ELSE 'ORG' END,
+                          ['Zaventem', 'Bryssel', 'Maalbeek', 'Polisen', 'SAS', 'UD'][1 + i % 6], NULL
+                   FROM range(0, ?, 10) t(i)""", [n])
+            # stories: ten consecutive items form a burst of story (i // 10) % STORIES; each story has a burst
+            # every 200,000 items (about ten hours at 1M), so it lives over the days as a real one does
+            con.execute(
+                f"""INSERT INTO stories (id, headline, first_seen, last_seen, n_items, rumour, rumour_reasons,
+                                        created_at, updated_at)
+                    SELECT 'S' || s, 'Händelse ' || s || ' vid Zaventem', ?, ?, 0, s % 50 = 0,
+                           CASE WHEN s % 50 = 0 THEN ['sprids i sociala medier utan redaktionell källa'] END, ?, ?
+                    FROM range({STORIES}) t(s)""", [start, start, start, start])
+            con.execute(
+                f"""INSERT INTO story_items SELECT 'it-' || i, 'S' || ((i // 10) % {STORIES}), 0.5, ?::TIMESTAMP
+                    FROM range(?) t(i)""", [start, n])
+            con.execute(
+                """INSERT INTO copies SELECT 'it-' || i, 'it-' || (i - 1), 'near', 0.9, ?::TIMESTAMP
+                   FROM range(?) t(i) WHERE i % 5 = 4""", [start, n])
+            con.execute("INSERT INTO story_seen SELECT item_id, assigned_at, TRUE, NULL FROM story_items")
+            con.execute(
+                f"""INSERT INTO alerts SELECT 'story:S' || s, 'story', 'S' || s, NULL,
+                           ?::TIMESTAMP + to_seconds(s * 7), ?::TIMESTAMP + to_seconds(s * 7), 40, 4.0, 9.0, NULL
+                    FROM range(0, {STORIES}, 40) t(s)""", [start, start])
+        add_user(con, "bench", role="editor", password_hash=Passwords().hash(PASSWORD), organisation="Bänken")
+        for s in range(0, 200, 7):
+            set_triage(con, f"S{s}", "watched", note="bänk", user="bench", organisation="Bänken")
+    return time.perf_counter() - t0
+
+
+WRITER = """
+import sys, time
+from datetime import timedelta
+from mediebild.data.store import Store
+from mediebild.items import Item
+from mediebild.timeutil import as_utc
+path, start, seconds = sys.argv[1], as_utc(__import__('datetime').datetime.fromisoformat(sys.argv[2])), float(sys.argv[3])
+deadline, k = time.monotonic() + seconds, 0
+while time.monotonic() < deadline:
+    at = start + timedelta(seconds=k)
+    items = [Item(id=f'new-{k}-{j}', source='src-1', kind='editorial', url=f'https://s1.example.se/new/{k}/{j}',
+                  title=f'Ny post {k}-{j}', text='Ny text om läget.', author=None, published_at=at, fetched_at=at)
+             for j in range(2000)]
+    with Store.open(path) as store:
+        store.record_fetch(source_id='src-1', run_id='bench', started_at=at, finished_at=at, http_status=200, size=1,
+                           not_modified=False, items=items, problems=[], ok=True, cursor=None)
+    print('pass', k, flush=True)
+    k += 1
+    time.sleep(2.0)
+"""
+
+
+def percentiles(times: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return statistics.median(ordered) * 1000, p95 * 1000, ordered[-1] * 1000
+
+
+def measure(client, room, path: str, repeat: int, *, cold: bool) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        if cold:
+            room._cache.clear()
+        t0 = time.perf_counter()
+        answer = client.get(path)
+        times.append(time.perf_counter() - t0)
+        if answer.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {answer.status_code}")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="write the database here (reused when it exists)")
+    parser.add_argument("--while-writing", action="store_true", help="also measure while another process writes")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="Using `httpx`")
+
+    import re
+
+    from starlette.testclient import TestClient
+
+    from mediebild.data.access import Snapshots
+    from mediebild.flows.serve import web_services
+    from mediebild.web.app import create_app
+    from mediebild.web.config import WebSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "bench.duckdb"
+        if not path.exists():
+            load = populate(path, args.items)
+            print(f"items stored:                 {args.items:>10,}  in {load:6.1f} s (with {STORIES:,} stories, "
+                  "enrichment, entities, copies)")
+        size = path.stat().st_size
+        access = Snapshots(path, Path(tmp) / "snapshots", settle=0.5, poll=0.5)
+        t0 = time.perf_counter()
+        access.start()
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        access.refresh(force=True)
+        again = time.perf_counter() - t0
+        print(f"snapshot (copy + open):       {again * 1000:10.0f} ms  ({size / 2**20:,.0f} MiB; first at start "
+              f"{first * 1000:.0f} ms; off the request path)")
+        app = create_app(WebSettings(allowed_hosts=["testserver"]), access, web_services())
+        room = app.state.room
+        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        assert client.post("/login", data={"user": "bench", "password": PASSWORD, "csrf": token}).status_code == 303
+        stream = client.get("/flodet").text
+        older = re.search(r'href="(/flodet\?[^"]*before=[^"]+)"', stream)
+        pages = [
+            ("overview", "/"),
+            ("stream", "/flodet"),
+            ("stream kind=social", "/flodet?kind=social"),
+            ("stream info type + relevance", "/flodet?info_type=caution_and_advice&min_relevance=0.5"),
+            ("stream, second page", older.group(1).replace("&amp;", "&") if older else "/flodet"),
+            ("story", "/berattelse/S1234"),
+            ("search (placeholder)", "/sok"),
+        ]
+        print(f"{'page':32} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9}   (ms, {args.repeat} requests each)")
+        for name, url in pages:
+            cold = percentiles(measure(client, room, url, args.repeat, cold=True))
+            warm = percentiles(measure(client, room, url, args.repeat, cold=False))
+            print(f"{name:32} {cold[0]:9.1f} {cold[1]:9.1f} {warm[0]:9.1f} {warm[1]:9.1f}")
+        after = []
+        for _ in range(max(5, args.repeat // 2)):
+            access.refresh(force=True)  # a pass lands: a new snapshot, a new data version
+            time.sleep(1.5)  # a reader arrives a moment later; the page has kept its overview warm
+            after += measure(client, room, "/", 1, cold=False)
+        p50, p95, worst = percentiles(after)
+        print(f"{'overview 1.5 s after a pass':32} p50 {p50:7.1f}  p95 {p95:7.1f}  max {worst:7.1f}  "
+              f"(kept warm by the page; {len(after)} passes)")
+        if args.while_writing:
+            newest = START + timedelta(hours=HOURS)
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), newest.isoformat(), "40"],
+                                      stdout=subprocess.PIPE, text=True)
+            time.sleep(1.0)
+            versions = {access.version}
+            print("while another process writes a pass of 2,000 items every ~2 s (cold: cache emptied):")
+            for name, url in pages[:3]:
+                times = []
+                t_end = time.monotonic() + 10
+                while time.monotonic() < t_end:
+                    times += measure(client, room, url, 1, cold=True)
+                    versions.add(access.version)
+                p50, p95, worst = percentiles(times)
+                print(f"  {name:30} p50 {p50:7.1f}  p95 {p95:7.1f}  max {worst:7.1f}  ({len(times)} requests)")
+            writer.terminate()
+            passes = (writer.communicate()[0] or "").count("pass")
+            print(f"  the writer finished {passes} passes; the page took {len(versions) - 1} new snapshots meanwhile "
+                  f"({access.failures} copies thrown away because a writer touched the file)")
+        client.close()
+        access.close()
+
+
+if __name__ == "__main__":
+    main()

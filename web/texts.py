@@ -1,0 +1,187 @@
+"""Words of the situation room: Swedish by default, English with the switch; times in Europe/Stockholm.
+
+The models' labels (information types, source types, tones) take their names from mediebild.labels, the one
+table the documents use too.
+
+Web layer: imports the core (labels, timeutil).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mediebild.labels import NAMES
+from mediebild.timeutil import local
+
+LANGS = ("sv", "en")
+
+WORDS: dict[str, dict[str, str]] = {
+    "sv": {
+        "app": "Mediebild – lägesrummet", "room": "lägesrummet",
+        "nav_overview": "Läget nu", "nav_stream": "Flödet", "nav_search": "Sök och trender",
+        "nav_documents": "Dokument", "nav_sources": "Källor", "nav_profile": "Profil",
+        "switch_lang": "English", "logout": "Logga ut", "logged_in_as": "Inloggad som",
+        "role_reader": "läsare", "role_editor": "redaktör", "role_admin": "administratör",
+        "login_title": "Logga in", "user": "Användarnamn", "password": "Lösenord", "login": "Logga in",
+        "login_failed": "Fel användarnamn eller lösenord.",
+        "login_limited": "För många misslyckade inloggningar. Försök igen om {minutes} min.",
+        "login_no_users": "Det finns inga konton ännu. Skapa ett i terminalen: mediebild users add NAMN --role admin",
+        "login_expired": "Formuläret hade gått ut. Försök igen.",
+        "login_help": "Lägesrummet visar personuppgifter: logga ut när du lämnar datorn.",
+        "as_of": "Läget kl.", "data_stale": "Inga nya poster sedan {when}: sidan visar läget då.",
+        "updated": "Uppdaterad", "pass_running": "inhämtning pågår", "live_on": "Uppdateras automatiskt",
+        "new_data": "Ny data har kommit.",
+        "last_hour": "Senaste timmen", "hour_before": "timmen före", "items": "Poster", "relevant": "Relevanta",
+        "kind_editorial": "Redaktionella", "kind_social": "Sociala", "kind_official": "Myndigheter",
+        "volume": "Flöde per timme (12 timmar)", "volume_alt": "Antal poster per timme och typ",
+        "top_stories": "Största händelserna", "growth": "tillväxt/timme", "new": "NY", "first_seen": "först sedd",
+        "outlets": "källor", "copies": "kopior", "items_n": "poster",
+        "alerts": "Larm", "alerts_none": "Inga larm de senaste sex timmarna.",
+        "alert_count": "{n} poster senaste timmen, normalt {usual}", "relevance": "relevans",
+        "multi_hint": "Flera val: håll Ctrl (⌘ på Mac) när du klickar.",
+        "vma": "VMA", "rumours": "Rykten att kontrollera", "rumours_none": "Inga rykten flaggade.",
+        "why": "Varför", "confirmed": "Bekräftat",
+        "official": "Myndigheternas besked (ordagrant)", "official_none": "Inga myndighetsbesked de senaste sex timmarna.",
+        "sources_trouble": "Källor som fallerar eller tystnat", "sources_ok": "Alla källor lästes utan fel senaste timmen.",
+        "not_fetched": "hämtades inte senaste timmen", "failures": "fel i rad", "no_stories": "Inga händelser ännu (berättelsesteget har inte körts eller inga poster finns).",
+        "stream_title": "Flödet", "filters": "Urval", "apply": "Visa", "clear": "Rensa",
+        "kind": "Typ", "source": "Källa", "lang": "Språk", "info_type": "Informationstyp", "source_type": "Avsändartyp",
+        "tone": "Ton", "min_relevance": "Minsta relevans", "any": "alla",
+        "older": "Äldre poster", "newest": "Till de nyaste", "no_items": "Inga poster matchar urvalet.",
+        "story": "Berättelse", "no_story": "ingen berättelse", "copy_of": "kopia",
+        "story_title": "Berättelse", "timeline": "Tidslinje", "outlets_title": "Källor och kopior",
+        "entities": "Namngivna", "places": "Platser", "rumour": "Rykte", "rumour_reasons": "Skäl att kontrollera",
+        "triage": "Hantering", "triage_none": "ingen markering", "triage_set": "Spara",
+        "triage_note": "Anteckning (syns i dokumenten)", "triage_clear": "ta bort markering",
+        "audit": "Logg", "audit_none": "Inga åtgärder ännu.", "who": "Vem", "what": "Vad", "when": "När",
+        "before": "Före", "after": "Efter", "note": "Anteckning", "by": "av",
+        "reader_cannot": "Du har läsbehörighet: markeringar görs av redaktörer.",
+        "state_watched": "bevakas", "state_responded": "bemött", "state_handled": "hanterad",
+        "action_triage": "hantering", "action_source_pause": "pausade källan", "action_source_resume": "återupptog källan",
+        "action_render_document": "skapade dokument",
+        "documents_title": "Dokument", "documents_none": "Inga dokument ännu.",
+        "render_now": "Skapa nu", "render_kind": "Dokument", "render_hour": "Timme (lokal tid)",
+        "digest": "Sammanställning", "brief": "Lägesbild till konferensen", "period": "Period", "formats": "Format",
+        "version": "version", "rendered": "Skapat: {ids}", "render_unavailable": "Att skapa dokument går bara när sidan körs av mediebild web eller serve.",
+        "sources_title": "Källor", "status": "Status", "last_success": "Senast lyckad", "last_error": "Senaste fel",
+        "items_per_hour": "poster/timme", "paused": "pausad", "pause": "Pausa", "resume": "Återuppta",
+        "status_ok": "fungerar", "status_failing": "fallerar", "status_never_fetched": "aldrig hämtad",
+        "profile_title": "Incidentprofil", "profile_none": "Ingen profil är satt: mediebild profile set FIL.toml",
+        "profile_terms_sv": "Termer (svenska)", "profile_terms_en": "Termer (engelska)", "profile_places": "Platser",
+        "profile_orgs": "Organisationer", "profile_exclude": "Undantag", "profile_query": "Sökfråga",
+        "profile_start": "Start", "profile_edit_later": "Profilen ändras i terminalen (mediebild profile set FIL.toml); redigering här kommer senare.",
+        "search_title": "Sök och trender",
+        "search_later": "Sökning och trender kommer med analytikernas ärende. Tills dess: mediebild search, trends och top i terminalen, och filtren i Flödet.",
+        "forbidden": "Det här får din roll inte göra.", "not_found": "Sidan finns inte.",
+        "busy": "Databasen är upptagen av en inhämtning. Försök igen om en stund.",
+        "error": "Något gick fel", "back": "Tillbaka till Läget nu",
+        "csrf_failed": "Formuläret saknade eller hade fel säkerhetsnyckel. Ladda om sidan och försök igen.",
+        "privacy_note": "Privatpersoner visas med pseudonym, som i dokumenten.",
+        "link": "länk", "updated_item": "uppdaterad", "none": "Inga.", "skip": "Hoppa till innehållet",
+        "totals": "{items} poster, {stories} berättelser, {sources} källor",
+    },
+    "en": {
+        "app": "Mediebild – situation room", "room": "situation room",
+        "nav_overview": "Now", "nav_stream": "Stream", "nav_search": "Search and trends",
+        "nav_documents": "Documents", "nav_sources": "Sources", "nav_profile": "Profile",
+        "switch_lang": "Svenska", "logout": "Log out", "logged_in_as": "Logged in as",
+        "role_reader": "reader", "role_editor": "editor", "role_admin": "administrator",
+        "login_title": "Log in", "user": "User name", "password": "Password", "login": "Log in",
+        "login_failed": "Wrong user name or password.",
+        "login_limited": "Too many failed logins. Try again in {minutes} min.",
+        "login_no_users": "There are no accounts yet. Create one in a terminal: mediebild users add NAME --role admin",
+        "login_expired": "The form had expired. Please try again.",
+        "login_help": "The situation room shows personal data: log out when you leave the computer.",
+        "as_of": "The situation at", "data_stale": "No new items since {when}: the page shows the situation then.",
+        "updated": "Updated", "pass_running": "a monitoring pass is running", "live_on": "Updates by itself",
+        "new_data": "New data has arrived.",
+        "last_hour": "Last hour", "hour_before": "the hour before", "items": "Items", "relevant": "Relevant",
+        "kind_editorial": "Editorial", "kind_social": "Social", "kind_official": "Official",
+        "volume": "Volume per hour (12 hours)", "volume_alt": "Items per hour and kind",
+        "top_stories": "Top stories", "growth": "growth/hour", "new": "NEW", "first_seen": "first seen",
+        "outlets": "outlets", "copies": "copies", "items_n": "items",
+        "alerts": "Alerts", "alerts_none": "No alerts in the last six hours.",
+        "alert_count": "{n} items in the last hour, usually {usual}", "relevance": "relevance",
+        "multi_hint": "Several choices: hold Ctrl (⌘ on a Mac) while clicking.",
+        "vma": "VMA", "rumours": "Rumours to verify", "rumours_none": "No rumours flagged.",
+        "why": "Why", "confirmed": "Confirmed",
+        "official": "Official statements (verbatim)", "official_none": "No official statements in the last six hours.",
+        "sources_trouble": "Sources failing or silent", "sources_ok": "Every source was read without errors in the last hour.",
+        "not_fetched": "not fetched in the last hour", "failures": "failures in a row", "no_stories": "No stories yet (the stories step has not run, or there are no items).",
+        "stream_title": "Stream", "filters": "Selection", "apply": "Show", "clear": "Clear",
+        "kind": "Kind", "source": "Source", "lang": "Language", "info_type": "Information type", "source_type": "Source type",
+        "tone": "Tone", "min_relevance": "Minimum relevance", "any": "any",
+        "older": "Older items", "newest": "To the newest", "no_items": "No items match the selection.",
+        "story": "Story", "no_story": "no story", "copy_of": "copy",
+        "story_title": "Story", "timeline": "Timeline", "outlets_title": "Outlets and copies",
+        "entities": "Named", "places": "Places", "rumour": "Rumour", "rumour_reasons": "Reasons to verify",
+        "triage": "Triage", "triage_none": "not marked", "triage_set": "Save",
+        "triage_note": "Note (shown in the documents)", "triage_clear": "clear the mark",
+        "audit": "Log", "audit_none": "No actions yet.", "who": "Who", "what": "What", "when": "When",
+        "before": "Before", "after": "After", "note": "Note", "by": "by",
+        "reader_cannot": "You have read access: editors mark stories.",
+        "state_watched": "watched", "state_responded": "responded", "state_handled": "handled",
+        "action_triage": "triage", "action_source_pause": "paused the source", "action_source_resume": "resumed the source",
+        "action_render_document": "rendered a document",
+        "documents_title": "Documents", "documents_none": "No documents yet.",
+        "render_now": "Render now", "render_kind": "Document", "render_hour": "Hour (local time)",
+        "digest": "Digest", "brief": "Conference brief", "period": "Period", "formats": "Formats",
+        "version": "version", "rendered": "Rendered: {ids}", "render_unavailable": "Documents can be rendered only when the page is run by mediebild web or serve.",
+        "sources_title": "Sources", "status": "Status", "last_success": "Last success", "last_error": "Last error",
+        "items_per_hour": "items/hour", "paused": "paused", "pause": "Pause", "resume": "Resume",
+        "status_ok": "working", "status_failing": "failing", "status_never_fetched": "never fetched",
+        "profile_title": "Incident profile", "profile_none": "No profile is set: mediebild profile set FILE.toml",
+        "profile_terms_sv": "Terms (Swedish)", "profile_terms_en": "Terms (English)", "profile_places": "Places",
+        "profile_orgs": "Organisations", "profile_exclude": "Exclusions", "profile_query": "Query",
+        "profile_start": "Start", "profile_edit_later": "The profile is changed in a terminal (mediebild profile set FILE.toml); editing here comes later.",
+        "search_title": "Search and trends",
+        "search_later": "Search and trends arrive with the analysts' issue. Until then: mediebild search, trends and top in a terminal, and the filters of the Stream.",
+        "forbidden": "Your role may not do this.", "not_found": "There is no such page.",
+        "busy": "The database is busy with a monitoring pass. Try again shortly.",
+        "error": "Something went wrong", "back": "Back to Now",
+        "csrf_failed": "The form's security token was missing or wrong. Reload the page and try again.",
+        "privacy_note": "Private persons are shown by pseudonym, as in the documents.",
+        "link": "link", "updated_item": "updated", "none": "None.", "skip": "Skip to the content",
+        "totals": "{items} items, {stories} stories, {sources} sources",
+    },
+}
+
+MONTHS = {
+    "sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def check(lang: str | None) -> str:
+    return lang if lang in LANGS else "sv"
+
+
+def words(lang: str) -> dict[str, str]:
+    return WORDS[check(lang)]
+
+
+def label(key: Any, lang: str) -> str:
+    if key is None:
+        return ""
+    return NAMES["en" if lang == "en" else "sv"].get(str(key), str(key).replace("_", " "))
+
+
+def clock(value: datetime | None, lang: str = "sv") -> str:
+    """10.42 (Swedish) or 10:42 (English), Stockholm time."""
+    if value is None:
+        return ""
+    return local(value).strftime("%H.%M" if lang == "sv" else "%H:%M")
+
+
+def when(value: datetime | None, lang: str = "sv") -> str:
+    """24 mar 10.42, Stockholm time."""
+    if value is None:
+        return ""
+    t = local(value)
+    return f"{t.day} {MONTHS[check(lang)][t.month - 1]} {clock(value, lang)}"
+
+
+def stamp(value: datetime | None) -> str:
+    """2026-03-24 10:42:13, Stockholm time (logs, audit)."""
+    return "" if value is None else local(value).strftime("%Y-%m-%d %H:%M:%S")
