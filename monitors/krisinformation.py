@@ -33,33 +33,27 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from mediebild.items import Item, canonical_url, normalise_text, strip_html, trusted_published
-from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
-from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+from mediebild.monitors.base import Problem, SourceConfig
 from mediebild.monitors.official import (
     Call,
     Pace,
+    PacedMonitor,
     area_record,
     as_list,
-    configured_contact,
     count_problem,
     counted_problems,
     endpoint,
-    fetch_paced,
     lower_keys,
-    number,
-    parse_official,
     parse_time,
     point,
     query_params,
     record_list,
     text,
-    user_agent,
     with_params,
 )
-from mediebild.timeutil import utcnow
 
 DEFAULT_URL = "https://api.krisinformation.se/v3"
 DEFAULT_PATH = "/v3"
@@ -85,16 +79,11 @@ _WARNINGS = {
 }
 
 
-class KrisinformationMonitor:
+class KrisinformationMonitor(PacedMonitor):
     """Krisinformation.se news and VMAs (API v3)."""
 
     name = "krisinformation"
-
-    def __init__(self, limits: HttpLimits = DEFAULT_LIMITS, *, clock: Callable[[], datetime] = utcnow,
-                 contact: str | None = None):
-        self.limits = limits
-        self.clock = clock
-        self.contact = contact
+    PACE = PACE
 
     def calls(self, source: SourceConfig) -> list[Call]:
         base = endpoint(source.url or DEFAULT_URL, DEFAULT_PATH)
@@ -111,19 +100,8 @@ class KrisinformationMonitor:
         defaults = [("language", "sv"), ("allCounties", "true")]  # unless the URL or the options say otherwise
         return [Call(key, with_params(url, params + query_params(source), defaults)) for key, url in targets]
 
-    def pace(self, source: SourceConfig) -> Pace:
-        wanted = number(source.options.get("min_interval_s"))
-        return PACE if wanted is None or wanted < 0 else Pace(wanted, PACE.max_per_hour, PACE.backoff_s)
-
-    def fetch(self, source: SourceConfig, cursor: dict[str, Any], *, now: datetime) -> FetchResult:
-        agent = user_agent(configured_contact(source, self.contact))
-        return fetch_paced(source, cursor, self.calls(source), pace=self.pace(source), limits=self.limits,
-                           clock=self.clock, agent=agent)
-
-    def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        default = self.calls(source)[0].key
-        return parse_official(fetched, lambda key, doc, page: read_items(doc, feed=key, source=source, now=now),
-                              default_key=default)
+    def read(self, key: str, doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:
+        return read_items(doc, feed=key, source=source, now=now)
 
 
 def read_items(doc: Any, *, feed: str, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:

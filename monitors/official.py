@@ -405,3 +405,40 @@ def record_list(doc: Any, key: str | None = None) -> tuple[list[Any], Problem | 
     where = f"a list under '{key}'" if key else "a JSON list"
     return [], Problem("unexpected_shape", f"expected {where}, got {type(doc).__name__}")
 
+
+
+class PacedMonitor:
+    """What the official monitors share: construction, pacing (the kind's `PACE`, which a source may slow with
+    the option `min_interval_s`), the paced fetch and the parse of every page; a kind says what to call (`calls`)
+    and how to read one answer (`read`)."""
+
+    name = ""
+    PACE = Pace(min_interval_s=60.0, backoff_s=300.0)
+
+    def __init__(self, limits: HttpLimits | None = None, *, clock: Callable[[], datetime] | None = None,
+                 contact: str | None = None):
+        from mediebild.monitors.http import DEFAULT_LIMITS
+        from mediebild.timeutil import utcnow
+
+        self.limits = limits or DEFAULT_LIMITS
+        self.clock = clock or utcnow
+        self.contact = contact
+
+    def calls(self, source: SourceConfig) -> list[Call]:
+        raise NotImplementedError
+
+    def read(self, key: str, doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:
+        raise NotImplementedError
+
+    def pace(self, source: SourceConfig) -> Pace:
+        wanted = number(source.options.get("min_interval_s"))
+        return self.PACE if wanted is None or wanted < 0 else Pace(wanted, self.PACE.max_per_hour, self.PACE.backoff_s)
+
+    def fetch(self, source: SourceConfig, cursor: dict[str, Any], *, now: datetime) -> FetchResult:
+        agent = user_agent(configured_contact(source, self.contact))
+        return fetch_paced(source, cursor, self.calls(source), pace=self.pace(source), limits=self.limits,
+                           clock=self.clock, agent=agent)
+
+    def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
+        return parse_official(fetched, lambda key, doc, page: self.read(key, doc, source=source, now=now),
+                              default_key=self.calls(source)[0].key)

@@ -34,15 +34,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mediebild.items import Item, canonical_url, strip_html, trusted_published
 from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
-from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.official import (
     Call,
     Pace,
+    PacedMonitor,
     area_record,
     as_list,
     configured_contact,
@@ -63,7 +63,7 @@ from mediebild.monitors.official import (
     user_agent,
     with_params,
 )
-from mediebild.timeutil import STOCKHOLM, as_utc, utcnow
+from mediebild.timeutil import STOCKHOLM, as_utc
 
 DEFAULT_URL = "https://polisen.se/api/events"
 DEFAULT_PATH = "/api/events"
@@ -87,16 +87,11 @@ _WARNINGS = {
 }
 
 
-class PolisenMonitor:
-    """The police events API, paced to its published limits."""
+class PolisenMonitor(PacedMonitor):
+    """The police events API, paced to its published limits (a source may slow it, never speed it up)."""
 
     name = "polisen"
-
-    def __init__(self, limits: HttpLimits = DEFAULT_LIMITS, *, clock: Callable[[], datetime] = utcnow,
-                 contact: str | None = None):
-        self.limits = limits
-        self.clock = clock
-        self.contact = contact
+    PACE = PACE
 
     def calls(self, source: SourceConfig) -> list[Call]:
         url = endpoint(source.url or DEFAULT_URL, DEFAULT_PATH)

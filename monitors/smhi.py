@@ -27,35 +27,29 @@ Imports: the core and monitors.base/http/official only.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from mediebild.items import Item, strip_html, trusted_published
-from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
-from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+from mediebild.monitors.base import Problem, SourceConfig
 from mediebild.monitors.official import (
     Call,
     Pace,
+    PacedMonitor,
     area_record,
     as_list,
     centroid,
-    configured_contact,
     count_problem,
     counted_problems,
     endpoint,
-    fetch_paced,
     list_of,
     lower_keys,
-    number,
-    parse_official,
     parse_time,
     point,
     query_params,
     record_list,
     text,
-    user_agent,
     with_params,
 )
-from mediebild.timeutil import utcnow
 
 DEFAULT_URL = "https://opendata-download-warnings.smhi.se/ibww/api/version/1/warning.json"
 DEFAULT_PATH = "/ibww/api/version/1/warning.json"
@@ -73,32 +67,17 @@ _WARNINGS = {
 }
 
 
-class SmhiMonitor:
+class SmhiMonitor(PacedMonitor):
     """SMHI impact-based warnings, filtered to the areas the source names."""
 
     name = "smhi"
-
-    def __init__(self, limits: HttpLimits = DEFAULT_LIMITS, *, clock: Callable[[], datetime] = utcnow,
-                 contact: str | None = None):
-        self.limits = limits
-        self.clock = clock
-        self.contact = contact
+    PACE = PACE
 
     def calls(self, source: SourceConfig) -> list[Call]:
         return [Call("warnings", with_params(endpoint(source.url or DEFAULT_URL, DEFAULT_PATH), query_params(source)))]
 
-    def pace(self, source: SourceConfig) -> Pace:
-        wanted = number(source.options.get("min_interval_s"))
-        return PACE if wanted is None or wanted < 0 else Pace(wanted, PACE.max_per_hour, PACE.backoff_s)
-
-    def fetch(self, source: SourceConfig, cursor: dict[str, Any], *, now: datetime) -> FetchResult:
-        agent = user_agent(configured_contact(source, self.contact))
-        return fetch_paced(source, cursor, self.calls(source), pace=self.pace(source), limits=self.limits,
-                           clock=self.clock, agent=agent)
-
-    def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        return parse_official(fetched, lambda key, doc, page: read_warnings(doc, source=source, now=now),
-                              default_key="warnings")
+    def read(self, key: str, doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:
+        return read_warnings(doc, source=source, now=now)
 
 
 def _lang(value: Any, language: str) -> str:

@@ -34,35 +34,29 @@ Imports: the core and monitors.base/http/official only.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from mediebild.items import Item, canonical_url, strip_html, trusted_published
-from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceConfig
-from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
+from mediebild.monitors.base import Problem, SourceConfig
 from mediebild.monitors.official import (
     Call,
     Pace,
+    PacedMonitor,
     area_record,
     as_list,
     centroid,
-    configured_contact,
     count_problem,
     counted_problems,
     endpoint,
-    fetch_paced,
     list_of,
     lower_keys,
-    number,
-    parse_official,
     parse_time,
     point,
     query_params,
     record_list,
     text,
-    user_agent,
     with_params,
 )
-from mediebild.timeutil import utcnow
 
 DEFAULT_URL = "https://vmaapi.sr.se/api/v3/alerts"
 DEFAULT_PATH = "/api/v3/alerts"
@@ -80,34 +74,19 @@ _WARNINGS = {
 }
 
 
-class VmaMonitor:
+class VmaMonitor(PacedMonitor):
     """Sveriges Radio's VMA API (CAP alerts), filtered to the counties the source names."""
 
     name = "vma"
-
-    def __init__(self, limits: HttpLimits = DEFAULT_LIMITS, *, clock: Callable[[], datetime] = utcnow,
-                 contact: str | None = None):
-        self.limits = limits
-        self.clock = clock
-        self.contact = contact
+    PACE = PACE
 
     def calls(self, source: SourceConfig) -> list[Call]:
         codes = [c for c in as_list(source.options.get("counties"), ";,") if c.isdigit()]
         params = [("geocode", codes[0] if len(codes) == 1 else "")] + query_params(source)
         return [Call("alerts", with_params(endpoint(source.url or DEFAULT_URL, DEFAULT_PATH), params))]
 
-    def pace(self, source: SourceConfig) -> Pace:
-        wanted = number(source.options.get("min_interval_s"))
-        return PACE if wanted is None or wanted < 0 else Pace(wanted, PACE.max_per_hour, PACE.backoff_s)
-
-    def fetch(self, source: SourceConfig, cursor: dict[str, Any], *, now: datetime) -> FetchResult:
-        agent = user_agent(configured_contact(source, self.contact))
-        return fetch_paced(source, cursor, self.calls(source), pace=self.pace(source), limits=self.limits,
-                           clock=self.clock, agent=agent)
-
-    def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        return parse_official(fetched, lambda key, doc, page: read_alerts(doc, source=source, now=now),
-                              default_key="alerts")
+    def read(self, key: str, doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:
+        return read_alerts(doc, source=source, now=now)
 
 
 def read_alerts(doc: Any, *, source: SourceConfig, now: datetime) -> tuple[list[Item], list[Problem]]:
