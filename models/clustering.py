@@ -193,9 +193,8 @@ class OnlineClusterer:
         story); a thread holds the sub-stories of one incident (the lockdown, the condolences, the Swedes
         abroad). None: every story is its own thread.
 
-    The stream defaults were first swept on the demo replay, then on the development streams that are not the
-    demo (models/eval_data/dev/: norrkoping_port_stream.csv, uppsala_water, sundsvall_bridge; stories.md has the
-    grids and says which data chose what). WikiRef's long articles use `eval_clusters.article_clusterer`
+    The stream defaults are chosen on the development streams (models/eval_data/dev/: norrkoping_port_stream.csv,
+    uppsala_water, sundsvall_bridge; stories.md has the grids and says which data chose what). WikiRef's long articles use `eval_clusters.article_clusterer`
     (0.1 / 0.2), chosen on WikiRef.
     """
 

@@ -116,7 +116,7 @@ _CASUALTY_RE = {
 }
 
 # Social posts needed before "only on social media" means something: on the dev stream's clusters 2 flags a pair of
-# eyewitness posts, 3-5 flag the same stories (first chosen on the demo day; the dev stream agrees).
+# eyewitness posts, 3-5 flag the same stories.
 SOCIAL_ONLY_MIN = 3
 
 
