@@ -42,8 +42,9 @@ from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceCon
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
     Secrets, call, clean, client, defer, deferred_until, error_text, iso, number, option_int, parse_time,
-    ratelimit_state, read_private, result, secret, social_raw, state_dir, summarise, title_from, unpack, write_private,
+    ratelimit_state, read_private, result, secret, social_raw, state_dir, title_from, write_private,
 )
+from mediebild.monitors.social_pages import parse_posts
 
 DEFAULT_BASE = "https://bsky.social"
 HANDLE_ENV, PASSWORD_ENV = "MEDIEBILD_BLUESKY_HANDLE", "MEDIEBILD_BLUESKY_APP_PASSWORD"
@@ -160,30 +161,14 @@ class BlueskyMonitor:
         return result("bluesky", base + SEARCH, pages, problems, cursor, secrets, started)
 
     def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        pages, problems = unpack(fetched.body)
-        items: list[Item] = []
-        seen: set[str] = set()
-        flags: dict[str, int] = {}
-        for page in pages:
+        def posts(page: dict[str, Any]) -> list[Any] | None:
             data = page["data"]
-            if page["status"] != 200 or data is None:
-                continue
-            if not isinstance(data, dict) or not isinstance(data.get("posts"), list):
-                problems.append(Problem("malformed", "a Bluesky answer has no list of posts; skipped"))
-                continue
-            for view in data["posts"]:
-                try:
-                    item = post_item(view, source=source, now=now, flags=flags)
-                except Exception:  # a bug must not stop the run: count it as this source's problem
-                    flags["parse_error"] = flags.get("parse_error", 0) + 1
-                    continue
-                if item is None:
-                    flags["malformed_post"] = flags.get("malformed_post", 0) + 1
-                elif item.id not in seen:
-                    seen.add(item.id)
-                    items.append(item)
-        problems += summarise(flags, MESSAGES)
-        return ParseResult(items=items, cursor=fetched.cursor, problems=problems)
+            found = data.get("posts") if isinstance(data, dict) else None
+            return found if isinstance(found, list) else None
+
+        return parse_posts(fetched, records=posts, messages=MESSAGES,
+                           to_item=lambda view, page, flags: post_item(view, source=source, now=now, flags=flags),
+                           malformed="a Bluesky answer has no list of posts; skipped")
 
 
 class Session:

@@ -41,8 +41,9 @@ from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceCon
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
     MAX_TEXT_CHARS, Page, Secrets, call, clean, client, error_text, iso, option_int, parse_time, ratelimit_state,
-    result, secret, social_raw, summarise, title_from, unpack,
+    result, secret, social_raw, title_from,
 )
+from mediebild.monitors.social_pages import parse_posts
 
 DEFAULT_BASE = "https://mastodon.social"
 TOKEN_ENV = "MEDIEBILD_MASTODON_TOKEN"
@@ -170,32 +171,16 @@ class MastodonMonitor:
         return True
 
     def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        pages, problems = unpack(fetched.body)
-        items: list[Item] = []
-        seen: set[str] = set()
-        flags: dict[str, int] = {}
-        for page in pages:
+        def statuses(page: dict[str, Any]) -> list[Any] | None:
             data = page["data"]
-            if page["status"] != 200 or data is None:
-                continue
-            statuses = data.get("statuses") if isinstance(data, dict) else data
-            if not isinstance(statuses, list):
-                problems.append(Problem("malformed", "a Mastodon answer is not a list of statuses; skipped"))
-                continue
-            instance = str(page["context"].get("instance") or fetched.url)
-            for status in statuses:
-                try:
-                    item = status_item(status, instance, source=source, now=now, flags=flags)
-                except Exception:  # a bug must not stop the run: count it as this source's problem
-                    flags["parse_error"] = flags.get("parse_error", 0) + 1
-                    continue
-                if item is None:
-                    flags["malformed_post"] = flags.get("malformed_post", 0) + 1
-                elif item.id not in seen:
-                    seen.add(item.id)
-                    items.append(item)
-        problems += summarise(flags, MESSAGES)
-        return ParseResult(items=items, cursor=fetched.cursor, problems=problems)
+            found = data.get("statuses") if isinstance(data, dict) else data
+            return found if isinstance(found, list) else None
+
+        return parse_posts(
+            fetched, records=statuses, messages=MESSAGES,
+            to_item=lambda status, page, flags: status_item(status, str(page["context"].get("instance") or fetched.url),
+                                                            source=source, now=now, flags=flags),
+            malformed="a Mastodon answer is not a list of statuses; skipped")
 
 
 MESSAGES = {

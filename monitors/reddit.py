@@ -37,8 +37,9 @@ from mediebild.monitors.base import FetchResult, ParseResult, Problem, SourceCon
 from mediebild.monitors.http import DEFAULT_LIMITS, HttpLimits
 from mediebild.monitors.social import (
     MAX_TEXT_CHARS, Page, Secrets, call, clean, client, defer, deferred_until, error_text, iso, number, option_int,
-    parse_time, ratelimit_state, result, secret, social_raw, summarise, unpack,
+    parse_time, ratelimit_state, result, secret, social_raw,
 )
+from mediebild.monitors.social_pages import parse_posts
 
 DEFAULT_BASE = "https://oauth.reddit.com"
 DEFAULT_AUTH = "https://www.reddit.com/api/v1/access_token"
@@ -163,32 +164,15 @@ class RedditMonitor:
         return None
 
     def parse(self, source: SourceConfig, fetched: FetchResult, *, now: datetime) -> ParseResult:
-        pages, problems = unpack(fetched.body)
-        items: list[Item] = []
-        seen: set[str] = set()
-        flags: dict[str, int] = {}
-        for page in pages:
+        def children(page: dict[str, Any]) -> list[Any] | None:
             data = page["data"]
-            if page["status"] != 200 or data is None:
-                continue
             listing = data.get("data") if isinstance(data, dict) else None
-            children = listing.get("children") if isinstance(listing, dict) else None
-            if not isinstance(children, list):
-                problems.append(Problem("malformed", "a Reddit answer is not a listing; skipped"))
-                continue
-            for child in children:
-                try:
-                    item = post_item(child, source=source, now=now, flags=flags)
-                except Exception:  # a bug must not stop the run: count it as this source's problem
-                    flags["parse_error"] = flags.get("parse_error", 0) + 1
-                    continue
-                if item is None:
-                    flags["malformed_post"] = flags.get("malformed_post", 0) + 1
-                elif item.id not in seen:
-                    seen.add(item.id)
-                    items.append(item)
-        problems += summarise(flags, MESSAGES)
-        return ParseResult(items=items, cursor=fetched.cursor, problems=problems)
+            found = listing.get("children") if isinstance(listing, dict) else None
+            return found if isinstance(found, list) else None
+
+        return parse_posts(fetched, records=children, messages=MESSAGES,
+                           to_item=lambda child, page, flags: post_item(child, source=source, now=now, flags=flags),
+                           malformed="a Reddit answer is not a listing; skipped")
 
 
 MESSAGES = {

@@ -116,7 +116,8 @@ def test_no_secret_reaches_the_database_and_cursors_round_trip(store, platforms,
 
 MONITORS = Path(__file__).resolve().parents[2] / "monitors"
 ALLOWED = {"mediebild", "mediebild.items", "mediebild.errors", "mediebild.settings", "mediebild.timeutil",
-           "mediebild.monitors.base", "mediebild.monitors.http", "mediebild.monitors.social"}
+           "mediebild.monitors.base", "mediebild.monitors.http", "mediebild.monitors.social",
+           "mediebild.monitors.social_pages"}
 
 
 @pytest.mark.parametrize("name", ["social", "x", "mastodon", "bluesky", "reddit"])
