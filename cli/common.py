@@ -42,10 +42,28 @@ def emit_json(document: Any) -> None:
 
 
 def open_store(db: Path, *, read_only: bool = False, create: bool = False):
-    """Open the store for a command; a missing file is a user error unless `create`."""
+    """Open the store for a command; a missing file is a user error unless `create`.
+
+    A read-only command whose database is held by a writer (`mediebild serve`, an ingest) reads the newest
+    published snapshot instead (data/snapshot_read.py), and says so on stderr.
+    """
+    from mediebild.data.access import writer_present
     from mediebild.data.store import Store
 
-    return Store.open(db, read_only=read_only, create=create)
+    if read_only and Path(db).exists() and writer_present(Path(db)):
+        from mediebild.data.snapshot_read import snapshot_store
+
+        store = snapshot_store(db)
+        err_console.print("[dim]Databasen skrivs just nu: visar den senast publicerade ögonblicksbilden.[/dim]")
+        return store
+    return Store.open(db, read_only=read_only, create=create, wait=WRITE_WAIT_SECONDS, on_wait=_say_waiting)
+
+
+WRITE_WAIT_SECONDS = 120.0  # a pass holds the file for the seconds one step takes; a command waits for the gap
+
+
+def _say_waiting() -> None:
+    err_console.print("[dim]Databasen skrivs just nu av ett pass: väntar tills det är klart …[/dim]")
 
 
 # Sub-command groups that several modules fill: `mediebild eval TASK`, `mediebild train TASK`.

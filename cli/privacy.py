@@ -41,11 +41,13 @@ def register(app: typer.Typer) -> None:
           mediebild purge --older-than 7d
         """
         from mediebild.flows.privacy import purge as run
+        from mediebild.flows.publish import publish_step
         from mediebild.settings import load_settings
 
         age = parse_duration(older_than) if older_than else timedelta(days=load_settings().privacy.retention_days)
         with open_store(db) as store:
             n = run(store, older_than=age)
+        publish_step(str(db), drop_older=True)  # readers' snapshots lose the content now
         if as_json:
             emit_json({"purged": n, "older_than_days": age.total_seconds() / 86400})
         else:
@@ -70,11 +72,13 @@ def register(app: typer.Typer) -> None:
           mediebild forget --author anna@mastodon.nu --platform mastodon --json
         """
         from mediebild.flows.privacy import forget as run
+        from mediebild.flows.publish import publish_step
 
         if not author.strip().lstrip("@"):
             raise UserError("--author needs a handle")
         with open_store(db) as store:
             report = run(store, author, platform=platform)
+        publish_step(str(db), drop_older=True)  # readers' snapshots lose the person's posts now
         if as_json:
             emit_json(report.as_dict())
             return

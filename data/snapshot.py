@@ -1,17 +1,63 @@
 """Published read snapshots of the store: what every reader outside the writing process opens.
 
-The writer keeps its DuckDB file. After each pass it publishes an immutable snapshot beside it
-(`<db>.snapshots/`): Parquet files in a new version folder, then an atomic rename of `CURRENT`. The search
-index (`search.sqlite`, SQLite FTS5) lives in the same folder. See docs/storage-decision.md.
+DuckDB lets one process write a database file and then nobody else may even read it. So the writer keeps its
+file and, after each pass, publishes an immutable snapshot beside it, in `<db>.snapshots/`:
 
-Data layer: imports the core (errors) and data.store; nothing above it.
+    v00000042/items/day=2016-03-22/data_0.parquet   one folder per table, one per UTC day where that fits
+    v00000042/stories/data.parquet                  small tables whole
+    v00000042/_meta.json                            version, time, per-day signatures of every table
+    v00000042/views.sql                             the documented views, for DuckDB's CLI or a notebook
+    CURRENT                                         the name of the newest complete version (atomic rename)
+    current -> v00000042                            the same as a symlink, for people's tools
+    search.sqlite                                   the full-text index (data/search_index.py)
+
+A version folder is written under a `.tmp` name, made durable (fsync), renamed, and only then does `CURRENT`
+move (write a temporary file, fsync, rename): a publish killed at any point leaves the previous version
+readable and its debris is removed by the next one. Only days whose signature changed are written; every
+other file is a hard link to the previous version's, so a pass that touched today costs today.
+
+What is published is what documents may show: social items by private persons carry their pseudonym, no
+link and redacted @mentions (mediebild.privacy), and secrets (users, the privacy key) never leave the file.
+See docs/storage-decision.md for the measurements behind this design.
+
+Data layer: imports the core (errors, privacy, settings, timeutil) and data.store, data.privacy,
+data.snapshot_tables and data.search_index; nothing above it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Callable
 
+import duckdb
+import pyarrow as pa
+
+from mediebild.data.privacy import privacy_key
+from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, TableSpec
 from mediebild.errors import StoreError
+from mediebild.privacy import PrivacyPolicy, author_handles
+from mediebild.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+META = "_meta.json"
+POINTER = "CURRENT"
+LINK = "current"
+SEARCH_INDEX = "search.sqlite"
+PLACEHOLDER_DAY = "1970-01-01"   # every day-keyed table has this empty file, so its columns are known
+KEEP_VERSIONS = 3
+KEEP_SECONDS = 15 * 60           # a version stays this long after it was replaced, for readers still on it
+FORMAT_VERSION = 1
 
 
 def snapshot_root(db_path: Path | str) -> Path:
@@ -21,7 +67,402 @@ def snapshot_root(db_path: Path | str) -> Path:
 
 def current_search_index(db_path: Path | str) -> Path:
     """The search index of the newest published snapshot of `db_path`, or a StoreError when there is none."""
-    path = snapshot_root(db_path) / "search.sqlite"
+    path = snapshot_root(db_path) / SEARCH_INDEX
     if not path.exists():
         raise StoreError(f"no search index for {db_path} yet: it is written after the next monitoring pass")
     return path
+
+
+def current_version(root: Path) -> Path | None:
+    """The version folder `CURRENT` names, or None before the first publish."""
+    try:
+        name = (root / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = root / name
+    return folder if name and (folder / META).exists() else None
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((folder / META).read_text(encoding="utf-8"))
+    return result
+
+
+def database_signature(db_path: Path | str) -> list[int]:
+    """(mtime_ns, size) of the database file and of its WAL: what tells a reader the file moved on."""
+    signature: list[int] = []
+    for path in (Path(db_path), Path(str(db_path) + ".wal")):
+        try:
+            stat = path.stat()
+            signature += [stat.st_mtime_ns, stat.st_size]
+        except FileNotFoundError:
+            signature += [0, 0]
+    return signature
+
+
+@dataclass
+class PublishResult:
+    version: str
+    folder: Path
+    seconds: float
+    written: dict[str, int] = field(default_factory=dict)   # table -> days (or 1 for a whole table) written
+    linked_files: int = 0
+    search: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "seconds": round(self.seconds, 3), "written": self.written,
+                "linked_files": self.linked_files, "search": self.search}
+
+
+@contextmanager
+def _publish_lock(root: Path) -> Iterator[None]:
+    """One publisher at a time per snapshot folder (a pass and a reader refreshing a stale snapshot)."""
+    fd = os.open(root / ".publish.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _, files in os.walk(root):
+        for name in files:
+            _fsync(Path(folder) / name)
+        _fsync(Path(folder))
+
+
+def _day_list(days: set[str]) -> str:
+    return ", ".join(f"DATE '{d}'" for d in sorted(days))
+
+
+def _item_day_predicate(days: set[str] | None) -> str:
+    """SQL narrowing items `i` to `days` (a range first, so zone maps skip the rest of the file)."""
+    if days is None:
+        return "TRUE"
+    if not days:
+        return "FALSE"
+    low, high = min(days), max(days)
+    return (f"i.published_at >= TIMESTAMP '{low}' AND i.published_at < TIMESTAMP '{high}' + INTERVAL 1 DAY "
+            f"AND CAST(i.published_at AS DATE) IN ({_day_list(days)})")
+
+
+class _Publisher:
+    def __init__(self, cur: duckdb.DuckDBPyConnection, root: Path, prev: Path | None,
+                 progress: Callable[[str], None] | None):
+        self.cur = cur
+        self.root = root
+        self.prev = prev
+        self.prev_meta: dict[str, Any] = read_meta(prev) if prev is not None else {}
+        self.progress = progress or (lambda _step: None)
+
+    # -- what changed ------------------------------------------------------------------------------
+
+    def schema(self, spec: TableSpec) -> str:
+        source = spec.source.replace("{days}", "FALSE")
+        rows = self.cur.execute(f"DESCRIBE SELECT {spec.columns} FROM {source}").fetchall()
+        return ";".join(f"{r[0]} {r[1]}" for r in rows)
+
+    def signatures(self, spec: TableSpec) -> dict[str, list[int]]:
+        """{day: [rows, xor of row hashes]} ('*' for a whole table)."""
+        if spec.day is None:
+            row = self.cur.execute(f"SELECT count(*), coalesce(bit_xor({spec.signature}), 0) FROM {spec.source}"
+                                   ).fetchone()
+            return {"*": [int(row[0]), int(row[1])]} if row else {}
+        rows = self.cur.execute(
+            f"SELECT CAST({spec.day} AS VARCHAR), count(*), bit_xor({spec.signature}) FROM {spec.source} "
+            f"WHERE {spec.day} IS NOT NULL GROUP BY 1").fetchall()
+        return {str(r[0]): [int(r[1]), int(r[2])] for r in rows}
+
+    def changed(self, name: str, now: dict[str, list[int]], schema: str) -> set[str]:
+        before = self.prev_meta.get("tables", {}).get(name)
+        if before is None or before.get("schema") != schema or not self._has_files(name):
+            return set(now)
+        old: dict[str, list[int]] = before.get("days", {})
+        return {day for day in set(now) | set(old) if now.get(day) != old.get(day)}
+
+    def _has_files(self, name: str) -> bool:
+        return self.prev is not None and (self.prev / name).is_dir()
+
+    # -- privacy -----------------------------------------------------------------------------------
+
+    def shown_social(self, days: set[str], key: bytes) -> None:
+        """TEMP table `shown_social`: social items of `days` as documents show them (see mediebild.privacy)."""
+        from mediebild.settings import load_settings
+
+        if not days:
+            return
+        settings = load_settings().privacy
+        self.cur.execute("DELETE FROM shown_social")
+        policy = PrivacyPolicy.build(key, extra=settings.public_accounts,
+                                     file=settings.public_accounts_file)
+        rows = self.cur.execute(
+            f"""SELECT i.id, coalesce(json_extract_string(i.raw, '$.social.platform'), s.monitor) AS platform,
+                       i.author, i.url, i.raw, i.title, i.text
+                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
+                 WHERE i.kind = 'social' AND i.purged_at IS NULL AND {_item_day_predicate(days)}""").fetchall()
+        shown: dict[str, list[Any]] = {k: [] for k in ("id", "author", "url", "raw", "title", "text")}
+        for item_id, platform, author, url, raw_text, title, text in rows:
+            raw = json.loads(raw_text) if raw_text else None
+            handles = author_handles(raw, author)
+            handle = handles[0] if handles else None
+            public = policy.is_public(platform, handle)
+            shown_name = policy.shown_author(platform, handle)
+            redacted_title = policy.redact_mentions(title or "", platform)
+            shown["id"].append(item_id)
+            shown["author"].append(shown_name)
+            shown["url"].append(url if public else None)
+            shown["raw"].append(json.dumps({"social": {"platform": platform}}))
+            shown["title"].append(redacted_title)
+            shown["text"].append(policy.redact_mentions(text or "", platform))
+        if shown["id"]:
+            table = pa.table(shown)
+            self.cur.register("shown_social_rows", table)
+            try:
+                self.cur.execute("INSERT INTO shown_social SELECT id, author, url, raw::JSON, title, text "
+                                 "FROM shown_social_rows")
+            finally:
+                self.cur.unregister("shown_social_rows")
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str]) -> tuple[int, int]:
+        """Write the changed days of one table (or the whole table), link the rest; (written, linked)."""
+        target = tmp / spec.name
+        target.mkdir()
+        columns = spec.columns
+        source = spec.source
+        if spec.day is None:
+            if days or self.prev is None:
+                self.cur.execute(f"COPY (SELECT {columns} FROM {source}) TO '{target / 'data.parquet'}' "
+                                 "(FORMAT parquet, COMPRESSION zstd)")
+                return 1, 0
+            assert self.prev is not None
+            os.link(self.prev / spec.name / "data.parquet", target / "data.parquet")
+            return 0, 1
+        placeholder = target / f"day={PLACEHOLDER_DAY}"
+        placeholder.mkdir()
+        self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
+                         f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
+        written = linked = 0
+        if days:
+            narrowed = source.replace("{days}", _item_day_predicate(days))
+            self.cur.execute(
+                f"COPY (SELECT {columns}, {spec.day} AS day FROM {narrowed} WHERE {spec.day} IN ({_day_list(days)})) "
+                f"TO '{target}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE, COMPRESSION zstd)")
+            written = len(days)
+        if self.prev is not None and (self.prev / spec.name).is_dir():
+            for part in (self.prev / spec.name).iterdir():
+                day = part.name.partition("=")[2]
+                if day == PLACEHOLDER_DAY or day in days or day not in all_days:
+                    continue
+                (target / part.name).mkdir(exist_ok=True)
+                for file in part.iterdir():
+                    os.link(file, target / part.name / file.name)
+                    linked += 1
+        return written, linked
+
+
+def _day_keys(signatures: dict[str, list[int]]) -> set[str]:
+    return {d for d in signatures if d != "*"}
+
+
+def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path | None = None,
+            search: bool = True, drop_older: bool = False,
+            progress: Callable[[str], None] | None = None) -> PublishResult:
+    """Publish a new snapshot version of the store `con` is connected to (the writer's connection).
+
+    Reads everything in one transaction of its own, so the version is one committed state of the store.
+    `drop_older` removes every earlier version at once (after forgetting a person or purging old posts, their
+    content must not stay readable in a version kept for slow readers).
+    """
+    started = time.perf_counter()
+    root = root or snapshot_root(db_path)
+    root.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(root):
+        _remove_debris(root)
+        prev = current_version(root)
+        number = _next_number(root)
+        name = f"v{number:08d}"
+        tmp = root / f"{name}.tmp"
+        tmp.mkdir()
+        key = privacy_key(con)  # made (and committed) before the read transaction when the store has none yet
+        cur = con.cursor()
+        result = PublishResult(version=name, folder=root / name, seconds=0.0)
+        try:
+            cur.execute("CREATE OR REPLACE TEMP TABLE shown_social (id VARCHAR, author VARCHAR, url VARCHAR, "
+                        "raw JSON, title VARCHAR, text VARCHAR)")
+            cur.execute("BEGIN TRANSACTION")
+            publisher = _Publisher(cur, root, prev, progress)
+            tables_meta: dict[str, Any] = {}
+            changed_days: dict[str, set[str]] = {}
+            rollup_days: set[str] = set()
+            for spec in TABLES:
+                if spec.rollup:
+                    continue
+                publisher.progress(f"signature {spec.name}")
+                signatures = publisher.signatures(spec)
+                schema = publisher.schema(spec)
+                changed_days[spec.name] = publisher.changed(spec.name, signatures, schema)
+                tables_meta[spec.name] = {"schema": schema, "days": signatures}
+                if spec.name in ROLLUP_INPUTS:
+                    rollup_days |= changed_days[spec.name] - {"*"}
+            item_days = _day_keys(tables_meta["items"]["days"])
+            for spec in TABLES:
+                if not spec.rollup:
+                    continue
+                schema = publisher.schema(spec)
+                before = publisher.prev_meta.get("tables", {}).get(spec.name)
+                fresh = before is None or before.get("schema") != schema or not publisher._has_files(spec.name)
+                changed_days[spec.name] = set(item_days) if fresh else set(rollup_days) & item_days
+                tables_meta[spec.name] = {"schema": schema, "days": {d: [0, 0] for d in item_days}}
+            publisher.shown_social(changed_days["items"], key)
+            for spec in TABLES:
+                publisher.progress(f"write {spec.name}")
+                all_days = _day_keys(tables_meta[spec.name]["days"])
+                written, linked = publisher.write_table(spec, tmp, changed_days[spec.name] - {"*"} if spec.day
+                                                        else changed_days[spec.name], all_days)
+                result.written[spec.name] = written
+                result.linked_files += linked
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        finally:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            cur.close()
+        meta = {"format": FORMAT_VERSION, "version": name, "number": number,
+                "published_at": utcnow().isoformat(), "database": str(Path(db_path).resolve()),
+                "tables": tables_meta}
+        (tmp / META).write_text(json.dumps(meta), encoding="utf-8")
+        final = root / name
+        from mediebild.data.snapshot_read import views_sql
+
+        (tmp / "views.sql").write_text(views_sql(final), encoding="utf-8")
+        if search:
+            search_days = {d for t in ("items", "enrichments", "story_items") for d in changed_days[t] if d != "*"}
+            result.search = _refresh_search(root, tmp, search_days, full=prev is None)
+        _fsync_tree(tmp)
+        os.replace(tmp, final)
+        _fsync(root)
+        _point(root, name)
+        _prune(root, keep_name=name, drop_older=drop_older)
+    result.seconds = time.perf_counter() - started
+    log.info("published %s in %.2f s: %s", name, result.seconds, result.written)
+    return result
+
+
+def _refresh_search(root: Path, folder: Path, days: set[str], *, full: bool) -> dict[str, Any] | None:
+    """Bring the search index up to the version in `folder` (what is published, so pseudonyms are indexed)."""
+    try:
+        from mediebild.data.search_index import SearchIndex
+    except ModuleNotFoundError:  # TEMPORARY until the search index lands
+        return None
+    from mediebild.data.snapshot_read import connect_folder
+
+    index_path = root / SEARCH_INDEX
+    reader = connect_folder(folder)
+    try:
+        refresh_days = None if full or not index_path.exists() else [date.fromisoformat(d) for d in sorted(days)]
+        if refresh_days == []:
+            return {"skipped": True}
+        stats = SearchIndex(index_path).refresh(reader, refresh_days)
+        return stats if isinstance(stats, dict) else getattr(stats, "__dict__", {"done": True})
+    finally:
+        reader.close()
+
+
+def _point(root: Path, name: str) -> None:
+    tmp = root / f"{POINTER}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / POINTER)
+    link_tmp = root / f"{LINK}.tmp"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    os.symlink(name, link_tmp)
+    os.replace(link_tmp, root / LINK)
+    _fsync(root)
+
+
+def _next_number(root: Path) -> int:
+    numbers = [int(p.name[1:9]) for p in root.iterdir() if p.name.startswith("v") and p.name[1:9].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+def _remove_debris(root: Path) -> None:
+    """Folders of a publish that was killed before its rename."""
+    for path in root.iterdir():
+        if path.name.startswith("v") and path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _prune(root: Path, *, keep_name: str, drop_older: bool = False) -> None:
+    """Drop versions beyond the newest KEEP_VERSIONS that were replaced more than KEEP_SECONDS ago."""
+    versions = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v") and p.name[1:].isdigit())
+    if drop_older:
+        for folder in versions:
+            if folder.name != keep_name:
+                shutil.rmtree(folder, ignore_errors=True)
+        return
+    now = time.time()
+    for index, folder in enumerate(versions[:-KEEP_VERSIONS]):
+        successor = versions[index + 1]
+        if folder.name != keep_name and now - successor.stat().st_mtime > KEEP_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+PUBLISH_WAIT_SECONDS = 60.0  # a reader refreshing a stale snapshot may hold the file for a moment
+SOURCE = "SOURCE"  # {"version": ..., "database_signature": ...}: the file as it was when that version was taken
+
+
+def publish_database(db_path: Path | str, *, search: bool = True, drop_older: bool = False,
+                     progress: Callable[[str], None] | None = None) -> PublishResult:
+    """Open the store, publish it, close it, and note how the file looked then (what `stale` compares)."""
+    from mediebild.data.store import Store
+
+    with Store.open(db_path, wait=PUBLISH_WAIT_SECONDS) as store:
+        result = publish(store.con, db_path, search=search, drop_older=drop_older, progress=progress)
+    note_source(db_path, result.version)
+    return result
+
+
+def note_source(db_path: Path | str, version: str) -> None:
+    """Record the database file's signature for `version`, after the writer closed the file."""
+    root = snapshot_root(db_path)
+    tmp = root / f"{SOURCE}.tmp"
+    tmp.write_text(json.dumps({"version": version, "database_signature": database_signature(db_path)}),
+                   encoding="utf-8")
+    os.replace(tmp, root / SOURCE)
+
+
+def stale(db_path: Path | str, root: Path | None = None) -> bool:
+    """True when the database file changed after the newest version was published (or none exists)."""
+    root = root or snapshot_root(db_path)
+    folder = current_version(root)
+    if folder is None:
+        return True
+    try:
+        source = json.loads((root / SOURCE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return True
+    return bool(source.get("version") != folder.name
+                or source.get("database_signature") != database_signature(db_path))
+
+
+def age(folder: Path) -> timedelta:
+    published = datetime.fromisoformat(read_meta(folder)["published_at"])
+    return utcnow() - published

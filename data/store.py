@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -32,6 +33,11 @@ from mediebild.sources import SourceConfig, unique_id, unique_name
 from mediebild.timeutil import as_utc, utcnow
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+# How long a flow step waits for another process holding the file (a reader refreshing its snapshot, the web
+# page saving a triage) before it fails; the next pass retries a step that failed.
+STEP_WAIT_SECONDS = 60.0
 
 
 def naive_utc(value: datetime | None) -> datetime | None:
@@ -101,8 +107,12 @@ class Store:
     # -- opening -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, read_only: bool = False, create: bool = False, migrate: bool = True) -> "Store":
+    def open(cls, path: Path | str, *, read_only: bool = False, create: bool = False, migrate: bool = True,
+             wait: float = 0.0, on_wait: Callable[[], None] | None = None) -> "Store":
         """Open the database; with `create`, make it (and run migrations) when missing.
+
+        Another process holding the file (a pass of `mediebild serve`) is waited for, up to `wait` seconds
+        (passes hold it for the seconds a step takes); `on_wait` is called once when the wait begins.
 
         Opening an existing file read-write applies pending migrations, so an upgraded mediebild
         works on an old database without a separate step. Then `check_schema`: whatever opens a store
@@ -117,18 +127,27 @@ class Store:
                 raise UserError(f"no database at {path}: run `mediebild init --db {path}` first")
             if not path.parent.exists():
                 raise UserError(f"cannot create {path}: the folder {path.parent} does not exist")
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            message = str(exc)
-            if "lock" in message.lower():
-                raise StoreError(
-                    f"{path} is in use by another process (is `mediebild serve` or an ingest running?); "
-                    "stop it or read a snapshot"
-                ) from exc
-            raise StoreError(f"cannot open {path}: {message.splitlines()[0]}") from exc
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                message = str(exc)
+                if "lock" not in message.lower():
+                    raise StoreError(f"cannot open {path}: {message.splitlines()[0]}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{path} is in use by another process (is `mediebild serve` or an ingest running?)"
+                        + (f" and stayed so for {wait:.0f} s" if wait else "")
+                        + "; read-only commands read its published snapshot meanwhile"
+                    ) from exc
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                time.sleep(0.1)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
         store = cls(con, path, read_only)
         try:
             if not read_only and migrate:

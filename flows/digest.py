@@ -26,6 +26,7 @@ from mediebild.data import digest_queries as q
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.errors import ConfigError
 from mediebild.flows import lazy_flow
+from mediebild.flows.publish import publish_step
 from mediebild.reports import texts
 from mediebild.reports.brief import build_brief
 from mediebild.reports.digest import build_digest
@@ -219,22 +220,24 @@ def last_complete_hour(now: datetime | None = None) -> tuple[datetime, datetime]
 
 def run_digest_task(db: str, hour: str | None, lang: str, formats: str, out_dir: str | None, send: bool) -> list[dict]:
     """The digest task's body: the hour's digest (default the last complete hour) from the database at `db`."""
-    from mediebild.data.store import Store
+    from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
     start, end = (parse_hour(hour), parse_hour(hour) + timedelta(hours=1)) if hour else last_complete_hour()
-    with Store.open(db) as store:
+    with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
         run = produce_digest(store, period_start=start, period_end=end, lang=lang, formats=formats,
                              out_dir=Path(out_dir) if out_dir else None, send=send)
+    publish_step(db)
     return run.documents
 
 
 def run_brief_task(db: str, lang: str, formats: str, out_dir: str | None, send: bool) -> list[dict]:
     """The brief task's body: the brief up to now."""
-    from mediebild.data.store import Store
+    from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
-    with Store.open(db) as store:
+    with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
         run = produce_brief(store, until=utcnow(), lang=lang, formats=formats,
                             out_dir=Path(out_dir) if out_dir else None, send=send)
+    publish_step(db)
     return run.documents
 
 

@@ -327,9 +327,9 @@ def _build_flow():
 
     @task(name="enrich-pending", cache_policy=NO_CACHE, persist_result=False)
     def enrich_task(db_path: str, batch_size: int = 2000) -> dict[str, Any]:
-        from mediebild.data.store import Store
+        from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
-        with Store.open(db_path) as store:
+        with Store.open(db_path, wait=STEP_WAIT_SECONDS) as store:
             return enrich_pending(store, batch_size=batch_size)
 
     @flow(name="enrich", persist_result=False, log_prints=False)

@@ -283,11 +283,11 @@ def get_ingest_flow():
         """One ingest pass over every enabled source of the database `db` (`pass_clock`: see the module)."""
         from prefect.futures import as_completed as prefect_completed
 
-        from mediebild.data.store import Store
+        from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
         when = now or utcnow()
         task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
-        with Store.open(db) as store:
+        with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
             summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
                                   now=when, completed=prefect_completed, retries=retries)

@@ -1,4 +1,4 @@
-"""One monitoring pass as a Prefect flow: ingest, then enrichment, then stories and alerts.
+"""One monitoring pass as a Prefect flow: ingest, enrichment, stories and alerts, then the readers' snapshot.
 
 This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
@@ -22,12 +22,13 @@ def get_monitor_flow():
 
     from mediebild.flows.enrich import get_enrich_flow
     from mediebild.flows.ingest import get_ingest_flow
+    from mediebild.flows.publish import publish_step
     from mediebild.flows.stories import get_stories_flow
 
     @flow(name="monitor-pass", persist_result=False, log_prints=False)
     def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
                      limits: HttpLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-        """Ingest every source, enrich what is new, update stories and alerts."""
+        """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot."""
         result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
                                                               limits=limits)}
         for name, step in (("enrich", get_enrich_flow()), ("stories", get_stories_flow())):
@@ -35,6 +36,7 @@ def get_monitor_flow():
                 result[name] = step(db=db)
             except Exception as exc:  # the next pass retries; ingest already stored what it fetched
                 result[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        result["publish"] = publish_step(db)
         return result
 
     return monitor_pass

@@ -17,7 +17,8 @@ from typing import Any
 
 from mediebild.data import privacy as db
 from mediebild.flows import lazy_flow
-from mediebild.data.store import Store
+from mediebild.flows.publish import publish_step
+from mediebild.data.store import STEP_WAIT_SECONDS, Store
 from mediebild.reports.render import render_pdf
 from mediebild.timeutil import as_utc, utcnow
 
@@ -86,8 +87,10 @@ def forget(store: Store, handle: str, *, platform: str | None = None, now: datet
 
 def run_retention(db_path: str, retention_days: int) -> int:
     """Open the store and purge social content older than `retention_days` (the daily schedule of `serve`)."""
-    with Store.open(db_path) as store:
-        return purge(store, older_than=timedelta(days=retention_days))
+    with Store.open(db_path, wait=STEP_WAIT_SECONDS) as store:
+        purged = purge(store, older_than=timedelta(days=retention_days))
+    publish_step(db_path, drop_older=True)  # the purged content leaves the readers' snapshot now, not at the next pass
+    return purged
 
 
 @lazy_flow

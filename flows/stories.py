@@ -245,9 +245,9 @@ def get_stories_flow():
 
     @task(name="update-stories", cache_policy=NO_CACHE, persist_result=False)
     def update_stories_task(db_path: str, now: datetime | None) -> dict[str, Any]:
-        from mediebild.data.store import Store
+        from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
-        with Store.open(db_path) as store:
+        with Store.open(db_path, wait=STEP_WAIT_SECONDS) as store:
             return update_stories(store, now=now)
 
     @flow(name="stories", persist_result=False, log_prints=False)

@@ -57,3 +57,25 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def analyst_template(tmp_path_factory):
+    """(path, newest item time) of an enriched incident database made once per session (tests/data/analyst_data.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
+    import analyst_data
+
+    path = tmp_path_factory.mktemp("analysts") / "template.duckdb"
+    return path, analyst_data.build(path)
+
+
+@pytest.fixture
+def analyst_db(analyst_template, tmp_path) -> Path:
+    """A copy of the enriched incident database for one test (no snapshot published yet)."""
+    import shutil
+
+    path = tmp_path / "incident.duckdb"
+    shutil.copyfile(analyst_template[0], path)
+    return path

@@ -1,0 +1,317 @@
+"""The analysts' questions over a published snapshot: volume over time, top lists, export, read-only SQL.
+
+Every function takes a snapshot connection (data/snapshot_read.py) and answers from its views. Volume and top
+lists read the hourly rollups when the question fits them (whole hours, filters the rollup keeps), and the
+items otherwise, so the answer is the same either way, only the speed differs; `used_rollup` says which.
+Buckets and periods are in Europe/Stockholm time (a day bucket is a Stockholm day).
+
+Data layer: imports the core (errors, timeutil) and data.item_filter; nothing above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import duckdb
+
+from mediebild.data.item_filter import NO_FILTER, ItemFilter
+from mediebild.errors import UserError
+from mediebild.timeutil import STOCKHOLM, utcnow
+
+BUCKETS = {"15min": "15 minutes", "hour": "1 hour", "day": "1 day"}
+TOP_LISTS = ("sources", "entities", "places", "organisations", "people", "hashtags", "words", "stories")
+ENTITY_LABELS = {"places": "LOC", "organisations": "ORG", "people": "PER"}
+ALLOWED_STATEMENTS = {"SELECT", "EXPLAIN"}
+
+
+def _local(column: str) -> str:
+    return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Stockholm')"
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """The store's form of a time: naive UTC (a naive `value` is taken as Stockholm time)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=STOCKHOLM)
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What an analyst narrows to: a period (aware datetimes), the digest's item filter, relevant only."""
+
+    since: datetime
+    until: datetime
+    items: ItemFilter = field(default=NO_FILTER)
+    relevant_only: bool = False
+
+    def where(self, time_column: str = "i.published_at") -> tuple[str, list[Any]]:
+        """SQL over `items i` + `enrichments e` (the item filter's aliases) with its parameters."""
+        condition, params = self.items.where(enriched=True)
+        clauses = [f"{time_column} >= ?", f"{time_column} < ?", condition]
+        values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until), *params]
+        if self.relevant_only:
+            clauses.append("e.relevant")
+        return " AND ".join(clauses), values
+
+    def fits_rollup(self, *, has_type_and_tone: bool = True) -> bool:
+        """True when the hourly rollups can answer: whole hours, no filter the rollup lacks."""
+        whole_hours = all(t.minute == 0 and t.second == 0 and t.microsecond == 0 for t in (self.since, self.until))
+        lacking = bool(self.items.source_types) or self.items.min_relevance is not None
+        if not has_type_and_tone:
+            lacking = lacking or bool(self.items.info_types or self.items.tones)
+        return whole_hours and not lacking
+
+    def rollup_where(self) -> tuple[str, list[Any]]:
+        """The same selection over a rollup `r` (columns hour, kind, source_id, lang, info_type, tone, relevant)."""
+        clauses = ["r.hour >= ?", "r.hour < ?"]
+        values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until)]
+        for name, column in (("kinds", "r.kind"), ("sources", "r.source_id"), ("langs", "r.lang"),
+                             ("info_types", "r.info_type"), ("tones", "r.tone")):
+            chosen = getattr(self.items, name)
+            if chosen:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in chosen)})")
+                values.extend(chosen)
+        if self.relevant_only:
+            clauses.append("r.relevant")
+        return " AND ".join(clauses), values
+
+    def previous(self) -> "Selection":
+        """The period of the same length just before this one, same filters."""
+        length = self.until - self.since
+        return replace(self, since=self.since - length, until=self.since)
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The end of the hour of the newest item, aware (Stockholm); now when there are no items."""
+    row = con.execute("SELECT max(hour) FROM volume_hourly").fetchone()
+    if not row or row[0] is None:
+        return utcnow().astimezone(STOCKHOLM).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    newest: datetime = row[0]
+    return (newest.replace(tzinfo=timezone.utc) + timedelta(hours=1)).astimezone(STOCKHOLM)
+
+
+def check_bucket(bucket: str) -> str:
+    if bucket not in BUCKETS:
+        raise UserError(f"--by {bucket!r}: use one of {', '.join(BUCKETS)}")
+    return bucket
+
+
+def volume(con: duckdb.DuckDBPyConnection, selection: Selection, bucket: str) -> tuple[dict[datetime, int], bool]:
+    """Items per bucket (start of the bucket in Stockholm time, naive) and whether the rollup answered."""
+    interval = BUCKETS[check_bucket(bucket)]
+    if bucket != "15min" and selection.fits_rollup():
+        where, params = selection.rollup_where()
+        rows = con.execute(
+            f"""SELECT time_bucket(INTERVAL '{interval}', {_local('r.hour')}) AS b, sum(r.items)::BIGINT
+                  FROM volume_hourly r WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+        return {r[0]: int(r[1]) for r in rows}, True
+    where, params = selection.where()
+    rows = con.execute(
+        f"""SELECT time_bucket(INTERVAL '{interval}', {_local('i.published_at')}) AS b, count(*)
+              FROM items i LEFT JOIN enrichments e ON e.item_id = i.id WHERE {where} GROUP BY 1 ORDER BY 1""",
+        params).fetchall()
+    return {r[0]: int(r[1]) for r in rows}, False
+
+
+def bucket_starts(selection: Selection, bucket: str) -> list[datetime]:
+    """Every bucket of the period (naive Stockholm), so a chart shows the empty ones as zero."""
+    step = {"15min": timedelta(minutes=15), "hour": timedelta(hours=1), "day": timedelta(days=1)}[bucket]
+    start = selection.since.astimezone(STOCKHOLM).replace(tzinfo=None)
+    if bucket == "day":
+        start = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif bucket == "hour":
+        start = start.replace(minute=0, second=0, microsecond=0)
+    else:
+        start = start.replace(minute=start.minute - start.minute % 15, second=0, microsecond=0)
+    end = selection.until.astimezone(STOCKHOLM).replace(tzinfo=None)
+    out = []
+    while start < end:
+        out.append(start)
+        start += step
+    return out
+
+
+# -- top lists ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TopRow:
+    key: str
+    name: str
+    count: int
+    share: float
+    previous: int
+    label: str | None = None
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period (None when it had none)."""
+        return None if self.previous == 0 else (self.count - self.previous) / self.previous
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "label": self.label, "count": self.count,
+                "share": round(self.share, 4), "previous": self.previous,
+                "change": None if self.change is None else round(self.change, 3)}
+
+
+def _total(con: duckdb.DuckDBPyConnection, selection: Selection) -> int:
+    counts, _ = volume(con, replace(selection), "day")
+    return sum(counts.values())
+
+
+def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
+                limit: int | None) -> tuple[list[tuple[str, str, str | None, int]], bool]:
+    """[(key, name, label, count)] for one period, biggest first; and whether a rollup answered."""
+    top = f"LIMIT {int(limit)}" if limit else ""
+    if what == "sources":
+        if selection.fits_rollup():
+            where, params = selection.rollup_where()
+            sql = f"""SELECT r.source_id, coalesce(s.name, r.source_id), NULL, sum(r.items)::BIGINT AS n
+                        FROM volume_hourly r LEFT JOIN sources s ON s.id = r.source_id WHERE {where}
+                       GROUP BY ALL ORDER BY n DESC, 1 {top}"""
+            return _rows(con, sql, params), True
+        where, params = selection.where()
+        sql = f"""SELECT i.source_id, coalesce(s.name, i.source_id), NULL, count(*) AS n
+                    FROM items i LEFT JOIN enrichments e ON e.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+                   WHERE {where} GROUP BY ALL ORDER BY n DESC, 1 {top}"""
+        return _rows(con, sql, params), False
+    if what in ("entities", *ENTITY_LABELS):
+        label = ENTITY_LABELS.get(what)
+        if selection.fits_rollup():
+            where, params = selection.rollup_where()
+            if label:
+                where, params = where + " AND r.label = ?", [*params, label]
+            sql = f"""SELECT r.entity, arg_max(r.name, r.mentions), any_value(r.label), sum(r.items)::BIGINT AS n
+                        FROM entity_mentions_hourly r WHERE {where} GROUP BY r.entity ORDER BY n DESC, 1 {top}"""
+            return _rows(con, sql, params), True
+        where, params = selection.where()
+        if label:
+            where, params = where + " AND n.label = ?", [*params, label]
+        sql = f"""SELECT coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity, mode(n.text), any_value(n.label),
+                         count(DISTINCT i.id) AS c
+                    FROM entities n JOIN items i ON i.id = n.item_id LEFT JOIN enrichments e ON e.item_id = i.id
+                   WHERE {where} GROUP BY entity ORDER BY c DESC, 1 {top}"""
+        return _rows(con, sql, params), False
+    if what in ("hashtags", "words"):
+        kind = "hashtag" if what == "hashtags" else "word"
+        if selection.fits_rollup(has_type_and_tone=False):
+            where, params = selection.rollup_where()
+            sql = f"""SELECT r.term, r.term, NULL, sum(r.items)::BIGINT AS n FROM terms_hourly r
+                       WHERE {where} AND r.term_kind = ? GROUP BY r.term ORDER BY n DESC, 1 {top}"""
+            return _rows(con, sql, [*params, kind]), True
+        where, params = selection.where()
+        terms = ("string_split(coalesce(e.lemmas, ''), ' ')" if kind == "word" else
+                 "list_transform(regexp_extract_all(i.title || ' ' || i.text, '#([[:alnum:]_]+)', 1), lambda x: lower(x))")
+        sql = f"""SELECT term, term, NULL, count(DISTINCT id) AS n FROM (
+                    SELECT i.id, unnest(list_distinct({terms})) AS term
+                      FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
+                     WHERE {where} AND i.purged_at IS NULL)
+                   WHERE length(term) > 1 GROUP BY term ORDER BY n DESC, 1 {top}"""
+        return _rows(con, sql, params), False
+    if what == "stories":
+        where, params = selection.where()
+        sql = f"""SELECT si.story_id, coalesce(st.headline, si.story_id), CASE WHEN st.rumour THEN 'rumour' END,
+                         count(*) AS n
+                    FROM story_items si JOIN items i ON i.id = si.item_id LEFT JOIN enrichments e ON e.item_id = i.id
+                    LEFT JOIN stories st ON st.id = si.story_id
+                   WHERE {where} GROUP BY ALL ORDER BY n DESC, 1 {top}"""
+        return _rows(con, sql, params), False
+    raise UserError(f"top {what!r}: use one of {', '.join(TOP_LISTS)}")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple[str, str, str | None, int]]:
+    return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in con.execute(sql, params).fetchall()]
+
+
+@dataclass
+class TopList:
+    what: str
+    selection: Selection
+    total: int
+    previous_total: int
+    rows: list[TopRow]
+    used_rollup: bool
+
+
+def top(con: duckdb.DuckDBPyConnection, what: str, selection: Selection, *, limit: int = 20) -> TopList:
+    """The top `limit` of `what` in the period, with their share of all items and the previous period."""
+    if what not in TOP_LISTS:
+        raise UserError(f"top {what!r}: use one of {', '.join(TOP_LISTS)}")
+    current, used_rollup = _top_counts(con, what, selection, limit)
+    keys = [row[0] for row in current]
+    before = {row[0]: row[3] for row in _top_counts(con, what, selection.previous(), None)[0] if row[0] in keys}
+    total = _total(con, selection)
+    rows = [TopRow(key, name, count, count / total if total else 0.0, before.get(key, 0), label)
+            for key, name, label, count in current]
+    return TopList(what, selection, total, _total(con, selection.previous()), rows, used_rollup)
+
+
+# -- export and SQL ----------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = """id, published_at, published_local, source_id, source_name, platform, kind, lang, title, text,
+    url, author, relevance, relevant, informativeness, info_type, source_type, tone, story_id, copy_of, entities"""
+
+
+def export_sql(selection: Selection, *, flat: bool) -> tuple[str, list[Any]]:
+    """The export's SELECT over items_enriched (`flat`: entities as JSON text, for CSV)."""
+    where, params = selection.where()
+    columns = EXPORT_COLUMNS.replace("entities", "to_json(entities) AS entities") if flat else EXPORT_COLUMNS
+    sql = (f"SELECT {columns} FROM items_enriched i "
+           f"WHERE i.id IN (SELECT i.id FROM items i LEFT JOIN enrichments e ON e.item_id = i.id WHERE {where}) "
+           f"ORDER BY published_at, id")
+    return sql, params
+
+
+def export_batches(con: duckdb.DuckDBPyConnection, selection: Selection, *, flat: bool,
+                   batch_rows: int = 65536) -> Iterator[Any]:
+    """pyarrow RecordBatches of the export, read as they stream (constant memory)."""
+    sql, params = export_sql(selection, flat=flat)
+    reader = con.sql(sql, params=params).to_arrow_reader(batch_rows)
+    yield from reader
+
+
+def export_to_file(con: duckdb.DuckDBPyConnection, selection: Selection, path: str, fmt: str) -> int:
+    """DuckDB's own COPY, streamed; the number of rows written."""
+    sql, params = export_sql(selection, flat=fmt == "csv")
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet, COMPRESSION zstd",
+               "jsonl": "FORMAT json"}[fmt]
+    quoted = path.replace("'", "''")
+    row = con.execute(f"COPY ({sql}) TO '{quoted}' ({options})", params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_read_only(sql: str) -> str:
+    """The one SELECT (or EXPLAIN) statement in `sql`, or a UserError saying why it is refused."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise UserError(f"SQL: {str(exc).splitlines()[0]}") from exc
+    if len(statements) != 1:
+        raise UserError(f"SQL: give exactly one statement (got {len(statements)})")
+    kind = statements[0].type.name
+    if kind not in ALLOWED_STATEMENTS:
+        raise UserError(f"SQL: only reading is allowed here (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE), not {kind}")
+    return sql
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, readable: str) -> None:
+    """No file outside `readable` can be read or written through `con` from now on, nor can this be undone."""
+    quoted = readable.rstrip("/").replace("'", "''") + "/"
+    con.execute(f"SET allowed_directories = ['{quoted}']")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, *, batch_rows: int = 65536) -> tuple[list[str], Any]:
+    """An analyst's read-only statement: its column names and a pyarrow RecordBatchReader (streamed).
+
+    Errors in the statement become UserErrors that quote DuckDB's first line.
+    """
+    check_read_only(sql)
+    try:
+        relation = con.sql(sql)
+        return list(relation.columns), relation.to_arrow_reader(batch_rows)
+    except duckdb.Error as exc:
+        raise UserError(f"SQL: {str(exc).strip().splitlines()[0]}") from exc

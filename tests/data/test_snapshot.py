@@ -1,0 +1,163 @@
+"""Published snapshots (data/snapshot.py, data/snapshot_read.py): what they hold, what they leave out, how a
+new version reuses the old one's files, and that readers see one whole version whatever the writer does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mediebild.data.snapshot import (current_version, publish_database, read_meta, snapshot_root, stale)
+from mediebild.data.snapshot_read import open_snapshot
+from mediebild.data.snapshot_tables import TABLES
+from mediebild.data.store import Store
+from mediebild.errors import StoreError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analyst_data  # noqa: E402
+
+
+def _counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+BASE_TABLES = [t.name for t in TABLES if not t.rollup]
+
+
+def test_a_snapshot_holds_every_published_table_as_the_store_has_it(analyst_db):
+    publish_database(analyst_db)
+    with Store.open(analyst_db, read_only=True) as store:
+        expected = _counts(store.con, BASE_TABLES)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        assert _counts(snap.con, BASE_TABLES) == expected
+        assert expected["items"] > 40 and expected["enrichments"] == expected["items"]
+        # the rollups add up to the items they summarise
+        assert snap.con.execute("SELECT sum(items) FROM volume_hourly").fetchone()[0] == expected["items"]
+        for view in ("items_enriched", "entity_mentions", "stories_overview", "source_health", "documents",
+                     "entity_mentions_hourly", "terms_hourly"):
+            snap.con.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
+        assert snap.con.execute("SELECT count(*) FROM items_enriched").fetchone()[0] == expected["items"]
+
+
+def test_secrets_are_never_published(analyst_db):
+    publish_database(analyst_db)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        for table in ("users", "privacy_key", "story_state", "relevance_learner"):
+            with pytest.raises(duckdb.CatalogException):
+                snap.con.execute(f"SELECT * FROM {table}")
+    folder = current_version(snapshot_root(analyst_db))
+    everything = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert b"$argon2id$" not in everything
+
+
+def test_private_authors_are_published_as_pseudonyms(analyst_db):
+    with Store.open(analyst_db, read_only=True) as store:
+        social = store.con.execute("SELECT id, author, url FROM items WHERE kind = 'social' AND author IS NOT NULL"
+                                   ).fetchall()
+    assert social, "the test data has a post by a private person"
+    publish_database(analyst_db)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        shown = dict(snap.con.execute("SELECT id, author FROM items WHERE kind = 'social'").fetchall())
+        urls = dict(snap.con.execute("SELECT id, url FROM items WHERE kind = 'social'").fetchall())
+        raw = snap.con.execute("SELECT raw FROM items WHERE kind = 'social'").fetchall()
+    for item_id, author, _url in social:
+        assert shown[item_id] != author and shown[item_id].startswith("privatperson-")
+        assert urls[item_id] is None
+    assert all(author not in (r[0] or "") for r in raw for _, author, _ in social)
+
+
+def test_an_unchanged_store_links_every_file_and_a_new_pass_writes_only_its_day(analyst_db):
+    first = publish_database(analyst_db)
+    again = publish_database(analyst_db)
+    assert sum(again.written.values()) == 0 and again.linked_files > 0
+    old_items = sorted(p for p in (first.folder / "items").rglob("*.parquet") if "1970-01-01" not in str(p))
+    new_items = sorted(p for p in (again.folder / "items").rglob("*.parquet") if "1970-01-01" not in str(p))
+    assert old_items
+    assert [os.stat(p).st_ino for p in old_items] == [os.stat(p).st_ino for p in new_items]
+
+    new_ids = analyst_data.add_pass(analyst_db, n=3)
+    third = publish_database(analyst_db)
+    assert third.written["items"] == 1  # today only
+    assert third.written["sources"] == 0 or third.written["sources"] == 1
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        found = snap.con.execute("SELECT count(*) FROM items WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [new_ids]).fetchone()[0]
+    assert found == 3
+
+
+def test_a_reader_republishes_a_stale_snapshot_when_nobody_writes(analyst_db):
+    publish_database(analyst_db)
+    assert not stale(analyst_db)
+    new_ids = analyst_data.add_pass(analyst_db, n=2)
+    assert stale(analyst_db)
+    with open_snapshot(analyst_db) as snap:
+        assert snap.con.execute("SELECT count(*) FROM items WHERE id = ?", [new_ids[0]]).fetchone()[0] == 1
+    assert not stale(analyst_db)
+
+
+def test_no_snapshot_while_a_writer_holds_a_new_database_is_a_clear_error(analyst_db):
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(analyst_db)!r}); "
+                               "print('ok', flush=True); time.sleep(60)"], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"ok"
+        with pytest.raises(StoreError, match="no snapshot yet"):
+            open_snapshot(analyst_db)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_forgetting_drops_every_older_version(analyst_db):
+    publish_database(analyst_db)
+    publish_database(analyst_db)
+    root = snapshot_root(analyst_db)
+    assert len([p for p in root.iterdir() if p.name.startswith("v")]) == 2
+    publish_database(analyst_db, drop_older=True)
+    assert [p.name for p in root.iterdir() if p.name.startswith("v")] == [current_version(root).name]
+
+
+def test_views_sql_opens_in_a_plain_duckdb(analyst_db):
+    publish_database(analyst_db)
+    folder = current_version(snapshot_root(analyst_db))
+    con = duckdb.connect()
+    con.execute((folder / "views.sql").read_text(encoding="utf-8"))
+    assert con.execute("SELECT count(*) FROM items_enriched").fetchone()[0] > 0
+    assert (snapshot_root(analyst_db) / "current").resolve() == folder.resolve()
+
+
+KILLER = """
+import sys, time
+from mediebild.data.snapshot import publish_database
+print("go", flush=True)
+while True:
+    publish_database(sys.argv[1])
+"""
+
+
+def test_a_publish_killed_at_any_moment_leaves_the_previous_version_readable(analyst_db):
+    publish_database(analyst_db)
+    with Store.open(analyst_db, read_only=True) as store:
+        expected = _counts(store.con, ["items", "enrichments", "story_items", "stories"])
+    root = snapshot_root(analyst_db)
+    for delay in (0.05, 0.2, 0.4, 0.7, 1.0, 1.5):
+        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(analyst_db)], stdout=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == b"go"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        folder = current_version(root)
+        assert folder is not None and read_meta(folder)["version"] == folder.name
+        with open_snapshot(analyst_db, refresh=False) as snap:
+            assert _counts(snap.con, list(expected)) == expected
+            assert snap.con.execute("SELECT count(*) FROM story_items si ANTI JOIN items i ON i.id = si.item_id"
+                                    ).fetchone()[0] == 0
+    result = publish_database(analyst_db)  # the next publish clears what the killed ones left
+    assert not [p for p in root.iterdir() if p.name.endswith(".tmp") and p.name.startswith("v")]
+    assert json.loads((result.folder / "_meta.json").read_text())["version"] == result.version
