@@ -235,6 +235,8 @@ def _export_stdout(con: Any, selection: Any, fmt: str) -> None:
 
 def _write_batches(batches: Any, fmt: str) -> None:
     """To standard output a batch at a time: csv (one header), jsonl (an object per line) or json (one array)."""
+    import csv
+    import io
     import json
 
     import pyarrow as pa
@@ -244,7 +246,11 @@ def _write_batches(batches: Any, fmt: str) -> None:
     first = True
     for batch in batches:
         if fmt == "csv":
-            options = pacsv.WriteOptions(include_header=first)
+            if first:  # pyarrow quotes every header name; write it as DuckDB's COPY does
+                header = io.StringIO()
+                csv.writer(header, lineterminator="\n").writerow(batch.schema.names)
+                out.write(header.getvalue().encode("utf-8"))
+            options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
             pacsv.write_csv(pa.Table.from_batches([batch]), out, write_options=options)
         else:
             for row in batch.to_pylist():

@@ -45,6 +45,7 @@ class Selection:
     until: datetime
     items: ItemFilter = field(default=NO_FILTER)
     relevant_only: bool = False
+    use_rollups: bool = True  # False: always count the items themselves (what the rollups are checked against)
 
     def where(self, time_column: str = "i.published_at") -> tuple[str, list[Any]]:
         """SQL over `items i` + `enrichments e` (the item filter's aliases) with its parameters."""
@@ -57,6 +58,8 @@ class Selection:
 
     def fits_rollup(self, *, has_type_and_tone: bool = True) -> bool:
         """True when the hourly rollups can answer: whole hours, no filter the rollup lacks."""
+        if not self.use_rollups:
+            return False
         whole_hours = all(t.minute == 0 and t.second == 0 and t.microsecond == 0 for t in (self.since, self.until))
         lacking = bool(self.items.source_types) or self.items.min_relevance is not None
         if not has_type_and_tone:
@@ -268,8 +271,11 @@ def export_batches(con: duckdb.DuckDBPyConnection, selection: Selection, *, flat
                    batch_rows: int = 65536) -> Iterator[Any]:
     """pyarrow RecordBatches of the export, read as they stream (constant memory)."""
     sql, params = export_sql(selection, flat=flat)
-    reader = con.sql(sql, params=params).to_arrow_reader(batch_rows)
-    yield from reader
+    cursor = con.cursor()  # its own result, so the connection stays free for other work while this streams
+    try:
+        yield from cursor.sql(sql, params=params).to_arrow_reader(batch_rows)
+    finally:
+        cursor.close()
 
 
 def export_to_file(con: duckdb.DuckDBPyConnection, selection: Selection, path: str, fmt: str) -> int:
@@ -311,7 +317,7 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, *, batch_rows: int = 655
     """
     check_read_only(sql)
     try:
-        relation = con.sql(sql)
+        relation = con.cursor().sql(sql)
         return list(relation.columns), relation.to_arrow_reader(batch_rows)
     except duckdb.Error as exc:
         raise UserError(f"SQL: {str(exc).strip().splitlines()[0]}") from exc

@@ -6,7 +6,7 @@ changed is found by comparing a per-day signature (row count and an XOR of row h
 version's, so updates, deletions (forgetting an author) and purges are all seen, whatever column they touch.
 
 Secrets and state the readers have no use for are never published: users (password hashes), the privacy
-key, the stories' clustering state, the relevance learner. Social items of private authors are published
+key, the stories' clustering state (only their incident threads are published), the relevance learner. Social items of private authors are published
 as documents show them (pseudonym, no link, mentions redacted): see data/snapshot.py.
 
 Data layer: imports nothing of the project; data/snapshot.py and data/snapshot_read.py use it.
@@ -60,6 +60,8 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("stories", "stories t"),
     TableSpec("profiles", "profiles t"),
     TableSpec("sends", "sends t"),
+    # the incident threads stories belong to (small); the clustering and copy-finding state stays in the file
+    TableSpec("story_state", "(SELECT * FROM story_state WHERE name = 'threads') t"),
     # Rollups: what trends and top lists read instead of scanning every item (measured: a top-entities query
     # over 10M items takes 1.5-2.7 s in any store; its rollup answers in milliseconds).
     TableSpec("volume_hourly", """(
