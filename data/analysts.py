@@ -26,6 +26,12 @@ TOP_LISTS = ("sources", "entities", "places", "organisations", "people", "hashta
 ENTITY_LABELS = {"places": "LOC", "organisations": "ORG", "people": "PER"}
 ALLOWED_STATEMENTS = {"SELECT", "EXPLAIN"}
 
+# The columns each rollup keeps (data/snapshot_tables.py), besides hour and relevant.
+VOLUME_DIMS = frozenset({"kind", "source_id", "lang"})
+CATEGORY_DIMS = frozenset({"kind", "info_type", "tone"})
+MENTION_DIMS = frozenset({"kind"})
+TERM_DIMS = frozenset({"kind"})
+
 
 def _local(column: str) -> str:
     return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Stockholm')"
@@ -56,26 +62,26 @@ class Selection:
             clauses.append("e.relevant")
         return " AND ".join(clauses), values
 
-    def fits_rollup(self, *, has_type_and_tone: bool = True) -> bool:
-        """True when the hourly rollups can answer: whole hours, no filter the rollup lacks."""
+    def rollup_where(self, dims: frozenset[str]) -> tuple[str, list[Any]] | None:
+        """The same selection over a rollup `r` that keeps the columns `dims` (besides hour and relevant), or
+        None when the rollup cannot answer it (a period not on whole hours, or a filter on a column it lacks)."""
         if not self.use_rollups:
-            return False
-        whole_hours = all(t.minute == 0 and t.second == 0 and t.microsecond == 0 for t in (self.since, self.until))
-        lacking = bool(self.items.source_types) or self.items.min_relevance is not None
-        if not has_type_and_tone:
-            lacking = lacking or bool(self.items.info_types or self.items.tones)
-        return whole_hours and not lacking
-
-    def rollup_where(self) -> tuple[str, list[Any]]:
-        """The same selection over a rollup `r` (columns hour, kind, source_id, lang, info_type, tone, relevant)."""
+            return None
+        if not all(t.minute == 0 and t.second == 0 and t.microsecond == 0 for t in (self.since, self.until)):
+            return None
+        if self.items.source_types or self.items.min_relevance is not None:
+            return None
         clauses = ["r.hour >= ?", "r.hour < ?"]
         values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until)]
-        for name, column in (("kinds", "r.kind"), ("sources", "r.source_id"), ("langs", "r.lang"),
-                             ("info_types", "r.info_type"), ("tones", "r.tone")):
+        for name, column in (("kinds", "kind"), ("sources", "source_id"), ("langs", "lang"),
+                             ("info_types", "info_type"), ("tones", "tone")):
             chosen = getattr(self.items, name)
-            if chosen:
-                clauses.append(f"{column} IN ({', '.join('?' for _ in chosen)})")
-                values.extend(chosen)
+            if not chosen:
+                continue
+            if column not in dims:
+                return None
+            clauses.append(f"r.{column} IN ({', '.join('?' for _ in chosen)})")
+            values.extend(chosen)
         if self.relevant_only:
             clauses.append("r.relevant")
         return " AND ".join(clauses), values
@@ -104,11 +110,14 @@ def check_bucket(bucket: str) -> str:
 def volume(con: duckdb.DuckDBPyConnection, selection: Selection, bucket: str) -> tuple[dict[datetime, int], bool]:
     """Items per bucket (start of the bucket in Stockholm time, naive) and whether the rollup answered."""
     interval = BUCKETS[check_bucket(bucket)]
-    if bucket != "15min" and selection.fits_rollup():
-        where, params = selection.rollup_where()
+    for table, dims in (("volume_hourly", VOLUME_DIMS), ("category_volume_hourly", CATEGORY_DIMS)):
+        found = selection.rollup_where(dims) if bucket != "15min" else None
+        if found is None:
+            continue
+        where, params = found
         rows = con.execute(
             f"""SELECT time_bucket(INTERVAL '{interval}', {_local('r.hour')}) AS b, sum(r.items)::BIGINT
-                  FROM volume_hourly r WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+                  FROM {table} r WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
         return {r[0]: int(r[1]) for r in rows}, True
     where, params = selection.where()
     rows = con.execute(
@@ -169,8 +178,9 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
     """[(key, name, label, count)] for one period, biggest first; and whether a rollup answered."""
     top = f"LIMIT {int(limit)}" if limit else ""
     if what == "sources":
-        if selection.fits_rollup():
-            where, params = selection.rollup_where()
+        found = selection.rollup_where(VOLUME_DIMS)
+        if found is not None:
+            where, params = found
             sql = f"""SELECT r.source_id, coalesce(s.name, r.source_id), NULL, sum(r.items)::BIGINT AS n
                         FROM volume_hourly r LEFT JOIN sources s ON s.id = r.source_id WHERE {where}
                        GROUP BY ALL ORDER BY n DESC, 1 {top}"""
@@ -182,8 +192,9 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
         return _rows(con, sql, params), False
     if what in ("entities", *ENTITY_LABELS):
         label = ENTITY_LABELS.get(what)
-        if selection.fits_rollup():
-            where, params = selection.rollup_where()
+        found = selection.rollup_where(MENTION_DIMS)
+        if found is not None:
+            where, params = found
             if label:
                 where, params = where + " AND r.label = ?", [*params, label]
             sql = f"""SELECT r.entity, arg_max(r.name, r.mentions), any_value(r.label), sum(r.items)::BIGINT AS n
@@ -199,8 +210,9 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
         return _rows(con, sql, params), False
     if what in ("hashtags", "words"):
         kind = "hashtag" if what == "hashtags" else "word"
-        if selection.fits_rollup(has_type_and_tone=False):
-            where, params = selection.rollup_where()
+        found = selection.rollup_where(TERM_DIMS)
+        if found is not None:
+            where, params = found
             sql = f"""SELECT r.term, r.term, NULL, sum(r.items)::BIGINT AS n FROM terms_hourly r
                        WHERE {where} AND r.term_kind = ? GROUP BY r.term ORDER BY n DESC, 1 {top}"""
             return _rows(con, sql, [*params, kind]), True
@@ -253,17 +265,30 @@ def top(con: duckdb.DuckDBPyConnection, what: str, selection: Selection, *, limi
 
 # -- export and SQL ----------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = """id, published_at, published_local, source_id, source_name, platform, kind, lang, title, text,
-    url, author, relevance, relevant, informativeness, info_type, source_type, tone, story_id, copy_of, entities"""
-
-
 def export_sql(selection: Selection, *, flat: bool) -> tuple[str, list[Any]]:
-    """The export's SELECT over items_enriched (`flat`: entities as JSON text, for CSV)."""
+    """The export's SELECT: the columns of items_enriched for the selected items, oldest first (`flat`:
+    entities as JSON text, for CSV). Written out rather than read through the view, so the entities are
+    gathered for the selected items only."""
     where, params = selection.where()
-    columns = EXPORT_COLUMNS.replace("entities", "to_json(entities) AS entities") if flat else EXPORT_COLUMNS
-    sql = (f"SELECT {columns} FROM items_enriched i "
-           f"WHERE i.id IN (SELECT i.id FROM items i LEFT JOIN enrichments e ON e.item_id = i.id WHERE {where}) "
-           f"ORDER BY published_at, id")
+    entities = "to_json(coalesce(n.entities, []))" if flat else "coalesce(n.entities, [])"
+    sql = f"""
+        WITH sel AS MATERIALIZED (
+            SELECT i.id, i.published_at, i.source_id, i.kind, coalesce(e.lang, i.lang) AS lang, i.title, i.text,
+                   i.url, i.author, e.relevance, e.relevant, e.informativeness, e.info_type, e.source_type, e.tone
+              FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
+             WHERE {where})
+        SELECT sel.id, sel.published_at, {_local('sel.published_at')} AS published_local, sel.source_id,
+               s.name AS source_name, s.monitor AS platform, sel.kind, sel.lang, sel.title, sel.text, sel.url,
+               sel.author, sel.relevance, sel.relevant, sel.informativeness, sel.info_type, sel.source_type,
+               sel.tone, si.story_id, c.copy_of, {entities} AS entities
+          FROM sel
+          LEFT JOIN sources s ON s.id = sel.source_id
+          LEFT JOIN story_items si ON si.item_id = sel.id
+          LEFT JOIN copies c ON c.item_id = sel.id
+          LEFT JOIN (SELECT item_id, list({{'label': label, 'text': text, 'entity': norm_id}} ORDER BY start_char)
+                            AS entities
+                       FROM entities WHERE item_id IN (SELECT id FROM sel) GROUP BY item_id) n ON n.item_id = sel.id
+         ORDER BY sel.published_at, sel.id"""
     return sql, params
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 # The item's UTC day, for tables keyed by item id (joined to items as `i`).
 ITEM_DAY = "CAST(i.published_at AS DATE)"
 ITEM_JOIN = "JOIN items i ON i.id = t.item_id"
-_TERM_KEYS = "hour, kind, source_id, lang, relevant"
-_TERM_ROW = ("date_trunc('hour', i.published_at) AS hour, i.kind, i.source_id, coalesce(e.lang, i.lang) AS lang, "
-             "e.relevant, i.id AS item_id, CAST(i.published_at AS DATE) AS day")
+_TERM_KEYS = "hour, kind, relevant"
+_TERM_ROW = ("date_trunc('hour', i.published_at) AS hour, i.kind, coalesce(e.relevant, FALSE) AS relevant, "
+             "i.id AS item_id, CAST(i.published_at AS DATE) AS day")
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,22 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("story_state", "(SELECT * FROM story_state WHERE name = 'threads') t"),
     # Rollups: what trends and top lists read instead of scanning every item (measured: a top-entities query
     # over 10M items takes 1.5-2.7 s in any store; its rollup answers in milliseconds).
+    # Few dimensions each, so a week of a rollup is thousands of rows, not millions: filters a rollup lacks are
+    # answered from the items (data/analysts.py decides).
     TableSpec("volume_hourly", """(
         SELECT date_trunc('hour', i.published_at) AS hour, i.kind, i.source_id, coalesce(e.lang, i.lang) AS lang,
-               e.info_type, e.tone, e.relevant, count(*) AS items, CAST(i.published_at AS DATE) AS day
+               coalesce(e.relevant, FALSE) AS relevant, count(*) AS items, CAST(i.published_at AS DATE) AS day
+          FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
+         WHERE {days}
+         GROUP BY ALL) t""", day="t.day", columns="t.* EXCLUDE (day)", rollup=True),
+    TableSpec("category_volume_hourly", """(
+        SELECT date_trunc('hour', i.published_at) AS hour, i.kind, e.info_type, e.tone,
+               coalesce(e.relevant, FALSE) AS relevant, count(*) AS items, CAST(i.published_at AS DATE) AS day
           FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
          WHERE {days}
          GROUP BY ALL) t""", day="t.day", columns="t.* EXCLUDE (day)", rollup=True),
     TableSpec("entity_mentions_hourly", """(
-        SELECT date_trunc('hour', i.published_at) AS hour, i.kind, i.source_id, coalesce(e.lang, i.lang) AS lang,
-               e.info_type, e.tone, e.relevant, n.label,
+        SELECT date_trunc('hour', i.published_at) AS hour, i.kind, coalesce(e.relevant, FALSE) AS relevant, n.label,
                coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity,
                mode(n.text) AS name, count(*) AS mentions, count(DISTINCT i.id) AS items,
                CAST(i.published_at AS DATE) AS day
