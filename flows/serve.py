@@ -67,11 +67,16 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
     return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw), retention]
 
 
-def web_services() -> Any:
-    """What the page is handed of the flows and reports (web/ may not import them): rendering a digest or a
-    brief now, and the documents' pseudonymisation of private persons."""
-    from mediebild.flows.digest import make_brief, make_digest
+def web_services(*, send_settings: Any = None) -> Any:
+    """What the page is handed of the flows, reports and monitors (web/ may not import them): rendering a digest
+    or a brief now, the documents' pseudonymisation of private persons, sending a stored document (to
+    `send_settings`, by default [send] of mediebild.toml read at each send), making a source from what was typed
+    (the rules of `mediebild sources add`), and the profile suggestions of `mediebild profile suggest`."""
+    from mediebild.flows.digest import make_brief, make_digest, send_stored
+    from mediebild.monitors.base import MONITOR_KINDS
+    from mediebild.monitors.catalog import make_source
     from mediebild.reports.privacy import protect
+    from mediebild.reports.send import load_send_settings, redact_url
     from mediebild.web.app import Services
 
     def render(store: Any, kind: str, hour: datetime, lang: str) -> list[str]:
@@ -82,7 +87,31 @@ def web_services() -> Any:
             docs = make_digest(store, period_start=hour, period_end=end, lang=lang)
         return [str(d["id"]) for d in docs]
 
-    return Services(render=render, protect=protect)
+    def settings() -> Any:
+        return send_settings if send_settings is not None else load_send_settings()
+
+    def recipients() -> list[str]:
+        """Where a document goes ("e-post: a@b.se"); [] when [send] configures nowhere (a bad [send] raises)."""
+        found = settings()
+        out = [f"mapp: {found.folder}"] if found.folder else []
+        out += [f"e-post: {to}" for to in (found.email.to if found.email else [])]
+        out += [f"webhook: {redact_url(h.url)}" for h in found.webhooks]
+        return out
+
+    def send(store: Any, doc_id: str) -> list[dict[str, Any]]:
+        return [{"channel": r.channel, "recipient": r.recipient, "status": r.status, "error": r.error}
+                for r in send_stored(store, doc_id, settings=settings())]
+
+    def new_source(url: str | None, kind: str, name: str | None, query: str | None) -> Any:
+        return make_source(url, kind=kind, name=name, query=query)
+
+    def suggest(con: Any, profile: Any) -> dict[str, Any]:
+        from mediebild.flows.enrich import suggest_profile
+
+        return suggest_profile(con, profile, n=15)
+
+    return Services(render=render, protect=protect, recipients=recipients, send=send, make_source=new_source,
+                    source_kinds=tuple(MONITOR_KINDS), suggest=suggest)
 
 
 class WebServer:
