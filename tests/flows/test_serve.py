@@ -67,3 +67,18 @@ def test_the_local_server_schedules_runs_of_an_interval_deployment(tmp_path, mon
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=200,
                              env={**os.environ, "PREFECT_API_URL": url})
     assert out.stdout.strip().startswith("scheduled"), (out.stdout[-500:], out.stderr[-2000:])
+
+
+@pytest.mark.prefect
+def test_every_served_deployment_names_a_flow_a_child_process_can_load(tmp_path):
+    """A served run loads its flow from the deployment's entrypoint in a child process; a flow defined inside
+    its builder (`get_monitor_flow.<locals>.monitor_pass`) cannot be loaded, and every pass crashed so."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    from mediebild.flows.serve import build_deployments
+
+    deployments = build_deployments(str(tmp_path / "x.duckdb"), every_minutes=1)
+    assert {d.name for d in deployments} >= {"mediebild-ingest", "hourly-digest", "retention"}
+    for d in deployments:
+        assert "<locals>" not in d.entrypoint, d.entrypoint
+        assert load_flow_from_entrypoint(d.entrypoint).name == d.flow_name

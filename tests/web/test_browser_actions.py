@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from test_browser are the test functions' parameters)
 """The situation room's actions in a real browser (Debian's chromium driven by Playwright): an editor judges
 items and stories, sends a document, adds a source and edits the profile; an admin manages accounts. Each
 time the result and its audit line are on the page; a reader gets no button and a forged POST is refused (403),
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM, browser, free_port, page_as  # noqa: F401 (fixtures)
+from test_browser import ARGS, CHROMIUM, browser, free_port, page_as  # noqa: F401,F811 (fixtures)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 
