@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the schedules with Prefect: ingest every few minutes, the digest every hour, briefs before conferences.
 
-        Runs until stopped (Ctrl-C). Uses Prefect's embedded server unless PREFECT_API_URL points at a real one.
+        Runs until stopped (Ctrl-C). Starts a local Prefect server (127.0.0.1) unless PREFECT_API_URL points at one.
 
         Examples:
 
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
           PREFECT_API_URL=http://prefect.internal:4200/api mediebild serve
         """
         from mediebild.flows import configure_prefect
-        from mediebild.flows.serve import build_deployments, describe, serve_all
+        from mediebild.flows.serve import build_deployments, describe, prefect_api, serve_all
         from mediebild.settings import load_settings
 
         settings = load_settings()
@@ -111,5 +111,6 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             return
         configure_prefect(db)
-        serve_all(build_deployments(db_abs, every_minutes=minutes, settings=settings,
-                                    out_dir=out.resolve() if out else None))
+        with prefect_api():  # a Prefect server whose scheduler runs (the in-process one never schedules a run)
+            serve_all(build_deployments(db_abs, every_minutes=minutes, settings=settings,
+                                        out_dir=out.resolve() if out else None))

@@ -229,3 +229,17 @@ def learned_entities(target: Any, *, since: datetime | None, labels: Sequence[st
         [_naive(since), _naive(since), _naive(since), _naive(since), *labels]).fetchall()
     return [{"label": r[0], "text": r[1], "norm_id": r[2], "items": int(r[3]), "items_before": int(r[4])}
             for r in rows]
+
+
+def judgement_states(target: Any, kind: str, target_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """target id -> the judgement in force of that item or story {relevant, judged_by, judged_at, note} (its newest
+    own judgement, whoever made it: the page, `mediebild judge` or an import), for the targets that have one."""
+    if not target_ids:
+        return {}
+    rows = _con(target).execute(
+        """SELECT target_id, arg_max(relevant, (judged_at, id)), arg_max(judged_by, (judged_at, id)),
+                  max(judged_at), arg_max(note, (judged_at, id))
+           FROM judgements WHERE target = ? AND target_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY target_id""",
+        [kind, list(target_ids)]).fetchall()
+    return {str(r[0]): {"relevant": bool(r[1]), "judged_by": r[2], "judged_at": _aware(r[3]), "note": r[4]}
+            for r in rows}

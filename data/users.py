@@ -2,7 +2,8 @@
 
 A row holds the name (lower case), the role (reader, editor, admin), the organisation shown with triage
 ("bemött 10.42 av Länsstyrelsen"), and an argon2 hash of the password. Hashing happens above this layer
-(web/auth.py): nothing here ever sees a password. `mediebild users add` writes through these functions.
+(web/auth.py): nothing here ever sees a password. `mediebild users` and the page's Användare write through these
+functions; disabling an account or setting its password ends its stored sessions (data/sessions.py).
 
 Data layer: imports the core (errors, timeutil) and data.store; nothing above it.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from mediebild.data.sessions import delete_user_sessions
 from mediebild.data.store import fetch_dicts, naive_utc
 from mediebild.errors import UserError
 from mediebild.timeutil import utcnow
@@ -79,6 +81,7 @@ def set_password(con: duckdb.DuckDBPyConnection, name: str, password_hash: str, 
                        [password_hash, naive_utc(now or utcnow()), norm]).fetchall()
     if not done:
         raise UserError(f"no user {norm!r} (see `mediebild users list`)")
+    delete_user_sessions(con, norm)  # a new password ends the sessions logged in with the old one
 
 
 def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str) -> None:
@@ -89,7 +92,9 @@ def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str) -> None:
 
 
 def remove_user(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Disable an account (the audit log keeps naming it, so the row stays); it can no longer log in."""
+    """Disable an account (the audit log keeps naming it, so the row stays); it can no longer log in, and its
+    stored sessions end."""
     norm = normalise_name(name)
     if not con.execute("UPDATE users SET disabled = TRUE WHERE name = ? RETURNING name", [norm]).fetchall():
         raise UserError(f"no user {norm!r} (see `mediebild users list`)")
+    delete_user_sessions(con, norm)

@@ -25,7 +25,6 @@ def get_monitor_flow():
     from mediebild.flows.publish import publish_step
     from mediebild.flows.stories import get_stories_flow
 
-    @flow(name="monitor-pass", persist_result=False, log_prints=False)
     def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
                      limits: HttpLimits = DEFAULT_LIMITS) -> dict[str, Any]:
         """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot."""
@@ -39,4 +38,14 @@ def get_monitor_flow():
         result["publish"] = publish_step(db)
         return result
 
-    return monitor_pass
+    monitor_pass.__qualname__ = monitor_pass.__name__  # importable as mediebild.flows.monitor:monitor_pass
+    return flow(name="monitor-pass", persist_result=False, log_prints=False)(monitor_pass)
+
+
+# A served flow run starts in a child process that loads the flow from its entrypoint, the function's module and
+# __qualname__: a flow defined in its builder would be `get_monitor_flow.<locals>.monitor_pass`, which cannot be
+# imported (every scheduled pass crashed so). Named as the module's own attribute, built on first access.
+def __getattr__(name: str) -> Any:
+    if name == "monitor_pass":
+        return get_monitor_flow()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -98,8 +98,15 @@ def get_retention_flow() -> Any:
     """The Prefect flow around run_retention, built on first use."""
     from prefect import flow
 
-    @flow(name="mediebild-retention", log_prints=False)
     def retention_flow(db: str = "mediebild.duckdb", retention_days: int = 30) -> int:
         return run_retention(db, retention_days)
 
-    return retention_flow
+    # importable as mediebild.flows.privacy:retention_flow: a served run loads its flow from that entrypoint
+    retention_flow.__qualname__ = retention_flow.__name__
+    return flow(name="mediebild-retention", log_prints=False)(retention_flow)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "retention_flow":
+        return get_retention_flow()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,8 +6,11 @@ digest just after the top of every hour; the conference brief before the confere
 limit (flows/privacy.py). Beside them, in the same process, the situation room (web/, `[web] serve = true`,
 127.0.0.1:8080 by default): uvicorn in a thread of its own. The monitoring passes run as Prefect flow runs in
 child processes that open the DuckDB file read-write, so the page never holds the file: it reads snapshots
-and writes briefly between passes (mediebild.data.access says how). With no PREFECT_API_URL
-Prefect runs a temporary server inside this process. To scale out, point PREFECT_API_URL at a Prefect
+and writes briefly between passes (mediebild.data.access says how). With no PREFECT_API_URL,
+`prefect_api` starts a local Prefect server (`prefect server start` on 127.0.0.1, its database in PREFECT_HOME
+beside the data) for as long as `mediebild serve` runs: Prefect's own temporary in-process server (what
+`prefect.serve` falls back to) does not run the scheduler service (Prefect 3.x marks it not to run in ephemeral
+servers), so the deployments were registered and then never got a run. To scale out, point PREFECT_API_URL at a Prefect
 server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
 shared catalog (DuckLake or Postgres-backed), see README.
 
@@ -18,10 +21,16 @@ deployments are built).
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,59 @@ def describe(*, every_minutes: int, raw: dict[str, Any] | None = None) -> list[t
     if web.serve:
         found.append(("lägesrummet", f"webbsidan på http://{web.host}:{web.port}/ (avsnittet web i mediebild.toml)"))
     return found
+
+
+@contextmanager
+def prefect_api(*, wait: float = 180.0) -> Iterator[str]:
+    """The URL of a Prefect API whose scheduler runs: PREFECT_API_URL when set, else a local `prefect server
+    start` (127.0.0.1, a free port, no UI) started here and stopped on exit. Call before prefect is imported
+    (it reads PREFECT_API_URL once); a server that does not answer within `wait` seconds is a UserError."""
+    import httpx
+
+    from mediebild.errors import UserError
+
+    given = os.environ.get("PREFECT_API_URL")
+    if given:
+        yield given
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "mediebild-prefect-server.log"
+    with open(log_path, "ab") as out:  # a file, not a pipe: a chatty server never blocks on a full pipe
+        process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                    "--port", str(port), "--no-ui", "--log-level", "WARNING"],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            if process.poll() is not None:
+                err = log_path.read_text(encoding="utf-8", errors="replace")[-500:].strip()
+                raise UserError(f"the local Prefect server did not start ({log_path}): {err or process.returncode}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise UserError(f"the local Prefect server did not answer within {wait:.0f} s; set PREFECT_API_URL "
+                                "to a running Prefect server instead")
+            time.sleep(0.5)
+        os.environ["PREFECT_API_URL"] = url
+        log.warning("mediebild: a local Prefect server runs the schedules at %s", url)
+        yield url
+    finally:
+        if os.environ.get("PREFECT_API_URL") == url:
+            del os.environ["PREFECT_API_URL"]
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None) -> list[Any]:
@@ -67,11 +129,16 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
     return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw), retention]
 
 
-def web_services() -> Any:
-    """What the page is handed of the flows and reports (web/ may not import them): rendering a digest or a
-    brief now, and the documents' pseudonymisation of private persons."""
-    from mediebild.flows.digest import make_brief, make_digest
+def web_services(*, send_settings: Any = None) -> Any:
+    """What the page is handed of the flows, reports and monitors (web/ may not import them): rendering a digest
+    or a brief now, the documents' pseudonymisation of private persons, sending a stored document (to
+    `send_settings`, by default [send] of mediebild.toml read at each send), making a source from what was typed
+    (the rules of `mediebild sources add`), and the profile suggestions of `mediebild profile suggest`."""
+    from mediebild.flows.digest import make_brief, make_digest, send_stored
+    from mediebild.monitors.base import MONITOR_KINDS
+    from mediebild.monitors.catalog import make_source
     from mediebild.reports.privacy import protect
+    from mediebild.reports.send import load_send_settings, redact_url
     from mediebild.web.app import Services
 
     def render(store: Any, kind: str, hour: datetime, lang: str) -> list[str]:
@@ -82,7 +149,31 @@ def web_services() -> Any:
             docs = make_digest(store, period_start=hour, period_end=end, lang=lang)
         return [str(d["id"]) for d in docs]
 
-    return Services(render=render, protect=protect)
+    def settings() -> Any:
+        return send_settings if send_settings is not None else load_send_settings()
+
+    def recipients() -> list[str]:
+        """Where a document goes ("e-post: a@b.se"); [] when [send] configures nowhere (a bad [send] raises)."""
+        found = settings()
+        out = [f"mapp: {found.folder}"] if found.folder else []
+        out += [f"e-post: {to}" for to in (found.email.to if found.email else [])]
+        out += [f"webhook: {redact_url(h.url)}" for h in found.webhooks]
+        return out
+
+    def send(store: Any, doc_id: str) -> list[dict[str, Any]]:
+        return [{"channel": r.channel, "recipient": r.recipient, "status": r.status, "error": r.error}
+                for r in send_stored(store, doc_id, settings=settings())]
+
+    def new_source(url: str | None, kind: str, name: str | None, query: str | None) -> Any:
+        return make_source(url, kind=kind, name=name, query=query)
+
+    def suggest(con: Any, profile: Any) -> dict[str, Any]:
+        from mediebild.flows.enrich import suggest_profile
+
+        return suggest_profile(con, profile, n=15)
+
+    return Services(render=render, protect=protect, recipients=recipients, send=send, make_source=new_source,
+                    source_kinds=tuple(MONITOR_KINDS), suggest=suggest)
 
 
 class WebServer:

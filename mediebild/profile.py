@@ -379,3 +379,55 @@ def to_toml(profile: Profile) -> str:
     for key, values in data["terms"].items():
         lines.append(f"{key} = {json.dumps(values, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
+
+
+TERM_SECTIONS = ("sv", "en", "places", "organisations", "exclude")
+
+
+def add_term(body: str, section: str, term: str) -> str:
+    """The profile's TOML text with `term` added to `[terms] section` (unchanged when it is there already).
+
+    The rest of the text, comments included, stays as it was when the list is written on one line (or missing);
+    a list spread over several lines is rewritten with the whole body (`to_toml`, which drops comments).
+    A ConfigError when `body` is not a valid profile.
+    """
+    import json
+
+    if section not in TERM_SECTIONS:
+        raise ConfigError(f"profile: no term list {section!r} (one of {', '.join(TERM_SECTIONS)})")
+    term = " ".join(term.split())
+    if not term:
+        raise ConfigError("profile: an empty term")
+    profile = Profile.from_text(body)
+    current = list(getattr(profile.model.terms, section))
+    if any(t.casefold() == term.casefold() for t in current):
+        return body
+    wanted = [*current, term]
+    line = f"{section} = {json.dumps(wanted, ensure_ascii=False)}"
+    lines = body.splitlines()
+    table, header = None, None
+    for index, raw in enumerate(lines):
+        stripped = raw.strip()
+        if stripped.startswith("["):
+            table = stripped.split("#", 1)[0].strip()
+            if table == "[terms]":
+                header = index
+            continue
+        if table == "[terms]" and re.match(rf"{section}\s*=", stripped):
+            try:
+                one_line = tomllib.loads(stripped).get(section) == current
+            except tomllib.TOMLDecodeError:  # the list goes on over several lines
+                one_line = False
+            if not one_line:
+                break
+            lines[index] = line
+            return "\n".join(lines) + "\n"
+    else:
+        if header is not None:
+            lines.insert(header + 1, line)
+        else:
+            lines += ["", "[terms]", line]
+        return "\n".join(lines) + "\n"
+    data = profile.to_dict()
+    data["terms"][section] = wanted
+    return to_toml(Profile.from_dict(data))

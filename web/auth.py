@@ -4,8 +4,10 @@
   does not exist still costs one verification, so the answer's timing does not tell which names exist.
 * A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie (Secure over https or behind a
   TLS proxy); the server keeps only its SHA-256, with the account, role, a CSRF token, and its times. Sessions
-  live in this process's memory: a restart logs everybody out, which is the safe side. A session ends
-  `session_hours` after login or `idle_minutes` after its last request, and at logout.
+  live in this process's memory and, through a `SessionBacking` (the page hands one that writes
+  data/sessions.py), in the database, so a restart of the page does not log everybody out. A session ends
+  `session_hours` after login (also across a restart) or `idle_minutes` after its last request (counted in
+  memory: after a restart from the first request), at logout, and when its account is disabled.
 * Every form and every POST carries the session's CSRF token (a hidden field or the X-CSRF-Token header),
   compared in constant time; the login form, which has no session yet, uses a double-submit cookie.
 * Failed logins are counted per name and per client address in a sliding window; past the limit the login is
@@ -23,10 +25,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+import logging
+from typing import Callable, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -95,12 +100,31 @@ class Session:
     last_seen: float
 
 
-class Sessions:
-    """Server-side sessions in memory, keyed by the SHA-256 of the cookie's token."""
+class SessionBacking(Protocol):
+    """Where sessions are kept beyond this process (the database); every method may raise when it is busy."""
 
-    def __init__(self, *, lifetime_s: float, idle_s: float, clock: Callable[[], float] = time.monotonic):
+    def save(self, key: str, session: Session, expires: float) -> None: ...
+
+    def load(self, key: str) -> Session | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def delete_user(self, user: str) -> None: ...
+
+
+class Sessions:
+    """Server-side sessions keyed by the SHA-256 of the cookie's token: in memory, and in `backing` when given.
+
+    Times are wall-clock seconds (they are stored). A session the backing cannot store (the database busy) lives
+    in memory only; a session dropped here is never taken back from a backing that has not caught up yet.
+    """
+
+    def __init__(self, *, lifetime_s: float, idle_s: float, clock: Callable[[], float] = time.time,
+                 backing: SessionBacking | None = None):
         self.lifetime_s, self.idle_s, self.clock = lifetime_s, idle_s, clock
+        self.backing = backing
         self._by_hash: dict[str, Session] = {}
+        self._ended: set[str] = set()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -111,9 +135,15 @@ class Sessions:
         token = new_token()
         now = self.clock()
         session = Session(user=user, role=role, organisation=organisation, csrf=new_token(), created=now, last_seen=now)
+        key = self._key(token)
         with self._lock:
             self._prune(now)
-            self._by_hash[self._key(token)] = session
+            self._by_hash[key] = session
+        if self.backing is not None:
+            try:
+                self.backing.save(key, session, now + self.lifetime_s)
+            except Exception:  # the database busy: the session works, but not across a restart
+                log.warning("session of %s kept in memory only", user, exc_info=True)
         return token, session
 
     def get(self, token: str | None) -> Session | None:
@@ -123,23 +153,49 @@ class Sessions:
         key = self._key(token)
         with self._lock:
             session = self._by_hash.get(key)
-            if session is None:
-                return None
+            ended = key in self._ended
+        if session is None and not ended and self.backing is not None:
+            try:
+                session = self.backing.load(key)
+            except Exception:
+                log.debug("no stored session", exc_info=True)
+                session = None
+            if session is not None:
+                session.last_seen = now  # idle time is counted in memory: from the first request after a restart
+                with self._lock:
+                    self._by_hash.setdefault(key, session)
+                    session = self._by_hash[key]
+        if session is None:
+            return None
+        with self._lock:
             if now - session.created > self.lifetime_s or now - session.last_seen > self.idle_s:
-                del self._by_hash[key]
+                self._by_hash.pop(key, None)
                 return None
             session.last_seen = now
             return session
 
     def drop(self, token: str | None) -> None:
         if token:
+            key = self._key(token)
             with self._lock:
-                self._by_hash.pop(self._key(token), None)
+                self._by_hash.pop(key, None)
+                self._ended.add(key)
+            if self.backing is not None:
+                try:
+                    self.backing.delete(key)
+                except Exception:
+                    log.warning("a stored session could not be deleted now (it stays ended here)", exc_info=True)
 
     def drop_user(self, user: str) -> None:
         with self._lock:
             for key in [k for k, s in self._by_hash.items() if s.user == user]:
                 del self._by_hash[key]
+                self._ended.add(key)
+        if self.backing is not None:
+            try:
+                self.backing.delete_user(user)
+            except Exception:
+                log.warning("the stored sessions of %s could not be deleted now", user, exc_info=True)
 
     def __len__(self) -> int:
         return len(self._by_hash)

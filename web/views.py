@@ -21,7 +21,8 @@ from mediebild.data.item_filter import ItemFilter
 from mediebild.data.profiles import load_active_profile
 from mediebild.data.queries import source_health
 from mediebild.data.stories import get_story, list_alerts
-from mediebild.data.triage import audit_for, recent_audit, triage_states
+from mediebild.data.judgements import judgement_states
+from mediebild.data.triage import audit_for, audit_for_items, audit_of_kind, triage_states
 from mediebild.items import KINDS
 from mediebild.timeutil import as_utc, floor_hour, utcnow
 
@@ -83,6 +84,9 @@ def stream(con: Con, item_filter: ItemFilter, *, until: datetime, before: tuple[
            limit: int = 50) -> dict[str, Any]:
     """Flödet: a page of originals newest first, their copies and stories, and the filters' choices."""
     rows = pq.stream(con, item_filter, until=until, before=before, limit=limit)
+    judged = judgement_states(con, "item", [r["id"] for r in rows])
+    for row in rows:
+        row["judgement"] = judged.get(row["id"])
     return {"items": rows, "choices": pq.filter_choices(con),
             "next": (rows[-1]["published_at"], rows[-1]["id"]) if len(rows) == limit else None}
 
@@ -124,7 +128,12 @@ def story(con: Con, story_id: str) -> dict[str, Any] | None:
     found["timeline"] = timeline
     found["outlets"] = sorted(outlets.values(), key=lambda o: (o["first"], o["name"]))
     found["triage"] = triage_states(con, [found["id"]]).get(found["id"])
-    found["audit"] = audit_for(con, "story", found["id"])
+    found["judgement"] = judgement_states(con, "story", [found["id"]]).get(found["id"])
+    judged = judgement_states(con, "item", [i["id"] for i in originals])
+    for item in originals:
+        item["judgement"] = judged.get(item["id"])
+    audit = audit_for(con, "story", found["id"]) + audit_for_items(con, [i["id"] for i in items])
+    found["audit"] = sorted(audit, key=lambda a: a["id"], reverse=True)[:200]
     return found
 
 
@@ -142,17 +151,22 @@ def documents(con: Con, *, limit: int = 400) -> dict[str, Any]:
     for group in ordered:
         group["formats"].sort(key=lambda f: ("html", "pdf", "md", "json").index(f["format"])
                               if f["format"] in ("html", "pdf", "md", "json") else 9)
-    return {"groups": ordered}
+    return {"groups": ordered, "document_audit": audit_of_kind(con, "document", limit=20)}
 
 
 def document(con: Con, doc_id: str) -> dict[str, Any] | None:
     return q.get_digest(con, doc_id, with_body=True)
 
 
+def audit_of(con: Con, target_kind: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest audit rows about documents, sources, the profile or accounts."""
+    return audit_of_kind(con, target_kind, limit=limit)
+
+
 def sources(con: Con, now: datetime) -> dict[str, Any]:
     """Källor: the health of every source and the recent pause/resume actions."""
     rows = source_health(con, now=now)
-    actions = [a for a in recent_audit(con, limit=200) if a["target_kind"] == "source"][:20]
+    actions = audit_of_kind(con, "source", limit=20)
     return {"sources": rows, "actions": actions}
 
 
