@@ -53,13 +53,15 @@ class Selection:
     relevant_only: bool = False
     use_rollups: bool = True  # False: always count the items themselves (what the rollups are checked against)
 
-    def where(self, time_column: str = "i.published_at") -> tuple[str, list[Any]]:
-        """SQL over `items i` + `enrichments e` (the item filter's aliases) with its parameters."""
-        condition, params = self.items.where(enriched=True)
+    def where(self, one_alias: str | None = None) -> tuple[str, list[Any]]:
+        """SQL over `items i` + `enrichments e` (the item filter's aliases) with its parameters; `one_alias`:
+        over one relation with all their columns (items_enriched, items_wide)."""
+        condition, params = self.items.where(enriched=True, one_alias=one_alias)
+        time_column = f"{one_alias or 'i'}.published_at"
         clauses = [f"{time_column} >= ?", f"{time_column} < ?", condition]
         values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until), *params]
         if self.relevant_only:
-            clauses.append("e.relevant")
+            clauses.append(f"{one_alias or 'e'}.relevant")
         return " AND ".join(clauses), values
 
     def rollup_where(self, dims: frozenset[str]) -> tuple[str, list[Any]] | None:
@@ -265,31 +267,17 @@ def top(con: duckdb.DuckDBPyConnection, what: str, selection: Selection, *, limi
 
 # -- export and SQL ----------------------------------------------------------------------------------------
 
+EXPORT_COLUMNS = ("id", "published_at", "published_local", "source_id", "source_name", "platform", "kind", "lang",
+                  "title", "text", "url", "author", "relevance", "relevant", "informativeness", "info_type",
+                  "source_type", "tone", "story_id", "copy_of", "entities")
+
+
 def export_sql(selection: Selection, *, flat: bool) -> tuple[str, list[Any]]:
-    """The export's SELECT: the columns of items_enriched for the selected items, oldest first (`flat`:
-    entities as JSON text, for CSV). Written out rather than read through the view, so the entities are
-    gathered for the selected items only."""
-    where, params = selection.where()
-    entities = "to_json(coalesce(n.entities, []))" if flat else "coalesce(n.entities, [])"
-    sql = f"""
-        WITH sel AS MATERIALIZED (
-            SELECT i.id, i.published_at, i.source_id, i.kind, coalesce(e.lang, i.lang) AS lang, i.title, i.text,
-                   i.url, i.author, e.relevance, e.relevant, e.informativeness, e.info_type, e.source_type, e.tone
-              FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
-             WHERE {where})
-        SELECT sel.id, sel.published_at, {_local('sel.published_at')} AS published_local, sel.source_id,
-               s.name AS source_name, s.monitor AS platform, sel.kind, sel.lang, sel.title, sel.text, sel.url,
-               sel.author, sel.relevance, sel.relevant, sel.informativeness, sel.info_type, sel.source_type,
-               sel.tone, si.story_id, c.copy_of, {entities} AS entities
-          FROM sel
-          LEFT JOIN sources s ON s.id = sel.source_id
-          LEFT JOIN story_items si ON si.item_id = sel.id
-          LEFT JOIN copies c ON c.item_id = sel.id
-          LEFT JOIN (SELECT item_id, list({{'label': label, 'text': text, 'entity': norm_id}} ORDER BY start_char)
-                            AS entities
-                       FROM entities WHERE item_id IN (SELECT id FROM sel) GROUP BY item_id) n ON n.item_id = sel.id
-         ORDER BY sel.published_at, sel.id"""
-    return sql, params
+    """The export's SELECT over items_enriched, oldest first (`flat`: entities as JSON text, for CSV)."""
+    where, params = selection.where(one_alias="x")
+    columns = ", ".join("to_json(x.entities) AS entities" if flat and c == "entities" else f"x.{c}"
+                        for c in EXPORT_COLUMNS)
+    return f"SELECT {columns} FROM items_enriched x WHERE {where} ORDER BY x.published_at, x.id", params
 
 
 def export_batches(con: duckdb.DuckDBPyConnection, selection: Selection, *, flat: bool,

@@ -56,10 +56,11 @@ class ItemFilter:
         blob = json.dumps(self.describe(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]
 
-    def where(self, *, enriched: bool) -> tuple[str, list]:
+    def where(self, *, enriched: bool, one_alias: str | None = None) -> tuple[str, list]:
         """('cond AND cond', params) over `items i` and `enrichments e`; ('TRUE', []) when nothing is chosen.
 
-        `enriched` says whether the enrichment step has run; choices on its columns need it.
+        `enriched` says whether the enrichment step has run; choices on its columns need it. `one_alias`: the
+        columns are all in one relation of that name (a wide table of items with their enrichments).
         """
         conditions: list[str] = []
         params: list = []
@@ -69,12 +70,14 @@ class ItemFilter:
                 continue
             if needs_enrichment and not enriched:
                 raise UserError(f"the {name.replace('_', ' ')} filter needs enriched items: run `mediebild enrich` first")
+            if one_alias:
+                column = f"{one_alias}.{column.split('.', 1)[1]}"
             conditions.append(f"{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
         if self.min_relevance is not None:
             if not enriched:
                 raise UserError("the relevance filter needs enriched items: run `mediebild enrich` first")
-            conditions.append("e.relevance >= ?")
+            conditions.append(f"{one_alias or 'e'}.relevance >= ?")
             params.append(float(self.min_relevance))
         return (" AND ".join(conditions) or "TRUE"), params
 

@@ -43,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from mediebild.data.privacy import privacy_key
-from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, TableSpec
+from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
 from mediebild.errors import StoreError
 from mediebild.privacy import PrivacyPolicy, author_handles
 from mediebild.timeutil import utcnow
@@ -174,12 +174,13 @@ class _Publisher:
 
     def signatures(self, spec: TableSpec) -> dict[str, list[int]]:
         """{day: [rows, xor of row hashes]} ('*' for a whole table)."""
+        source = spec.signature_source or spec.source
         if spec.day is None:
-            row = self.cur.execute(f"SELECT count(*), coalesce(bit_xor({spec.signature}), 0) FROM {spec.source}"
+            row = self.cur.execute(f"SELECT count(*), coalesce(bit_xor({spec.signature}), 0) FROM {source}"
                                    ).fetchone()
             return {"*": [int(row[0]), int(row[1])]} if row else {}
         rows = self.cur.execute(
-            f"SELECT CAST({spec.day} AS VARCHAR), count(*), bit_xor({spec.signature}) FROM {spec.source} "
+            f"SELECT CAST({spec.day} AS VARCHAR), count(*), bit_xor({spec.signature}) FROM {source} "
             f"WHERE {spec.day} IS NOT NULL GROUP BY 1").fetchall()
         return {str(r[0]): [int(r[1]), int(r[2])] for r in rows}
 
@@ -316,6 +317,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 tables_meta[spec.name] = {"schema": schema, "days": signatures}
                 if spec.name in ROLLUP_INPUTS:
                     rollup_days |= changed_days[spec.name] - {"*"}
+            for table in WIDE_ITEM_INPUTS:  # the wide items table carries their columns
+                changed_days["items"] |= changed_days[table] & _day_keys(tables_meta["items"]["days"])
             item_days = _day_keys(tables_meta["items"]["days"])
             for spec in TABLES:
                 if not spec.rollup:

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from mediebild.data.snapshot_tables import TABLES
+from mediebild.data.snapshot_tables import TABLES, WIDE_ITEM_COLUMNS
 from mediebild.errors import StoreError
 
 LOCAL = "((%s AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Stockholm')"
@@ -31,18 +31,10 @@ VIEWS: dict[str, tuple[str, str]] = {
     "items_enriched": ("one item with its enrichments, story, original (when a copy) and entities", """
         SELECT i.id, i.published_at, {local_published} AS published_local, i.first_seen_at, i.updated_at,
                i.version, i.source_id, s.name AS source_name, s.monitor AS platform, i.kind,
-               coalesce(e.lang, i.lang) AS lang, i.title, i.text, i.url, i.author,
-               e.relevance, e.relevant, e.informativeness, e.info_type, e.source_type, e.tone,
-               si.story_id, c.copy_of, c.how AS copy_how, coalesce(n.entities, []) AS entities,
-               i.purged_at
-          FROM items i
-          LEFT JOIN enrichments e ON e.item_id = i.id
-          LEFT JOIN sources s ON s.id = i.source_id
-          LEFT JOIN story_items si ON si.item_id = i.id
-          LEFT JOIN copies c ON c.item_id = i.id
-          LEFT JOIN (SELECT item_id, list({{'label': label, 'text': text, 'entity': norm_id}}
-                                         ORDER BY start_char) AS entities
-                       FROM entities GROUP BY item_id) n ON n.item_id = i.id"""),
+               coalesce(i.enriched_lang, i.lang) AS lang, i.title, i.text, i.url, i.author,
+               i.relevance, i.relevant, i.informativeness, i.info_type, i.source_type, i.tone,
+               i.story_id, i.copy_of, i.copy_how, i.entities, i.purged_at
+          FROM items_wide i LEFT JOIN sources s ON s.id = i.source_id"""),
     "entity_mentions": ("one mention of a person, organisation, place or other name in an item", """
         SELECT n.item_id, i.published_at, i.source_id, i.kind, coalesce(e.lang, i.lang) AS lang, n.label,
                coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity, n.text AS name,
@@ -100,6 +92,11 @@ def views_sql(folder: Path) -> str:
     """Every view of the version in `folder`, as SQL a DuckDB CLI or notebook can run."""
     statements = [f"-- mediebild snapshot {folder.name}: the store's tables, then the analysts' views"]
     for spec in TABLES:
+        if spec.name == "items":  # the wide table; `items` is the store's own columns of it
+            statements.append(_table_sql(folder, "items", True).replace("VIEW items AS", "VIEW items_wide AS") + ";")
+            statements.append("CREATE OR REPLACE VIEW items AS SELECT * EXCLUDE ("
+                              + ", ".join(WIDE_ITEM_COLUMNS) + ") FROM items_wide;")
+            continue
         statements.append(_table_sql(folder, spec.name, spec.day is not None) + ";")
     for name, (meaning, sql) in VIEWS.items():
         body = sql.replace("{local_published}", LOCAL % "i.published_at").replace("{{", "{").replace("}}", "}")

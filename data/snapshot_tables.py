@@ -35,14 +35,31 @@ class TableSpec:
     signature: str = "hash(t)"  # SQL hashed per row to see changes (cheaper than the whole row for big tables)
     columns: str = "t.*"        # what is written
     rollup: bool = False        # computed from item days (changed when items, enrichments or entities change)
+    signature_source: str | None = None  # FROM clause of the signature when cheaper than `source`
 
 
 TABLES: tuple[TableSpec, ...] = (
-    # shown_social: social items of private persons as documents show them (made by the publisher)
-    TableSpec("items", "items t LEFT JOIN shown_social p ON p.id = t.id", day="CAST(t.published_at AS DATE)",
+    # The items, wide: each with its enrichment, story, original (when a copy) and entities, so the analysts'
+    # reads and exports scan one table (the view `items` shows the store's own columns of it). shown_social:
+    # social items of private persons as documents show them (made by the publisher).
+    TableSpec("items", """items t LEFT JOIN shown_social p ON p.id = t.id
+                  LEFT JOIN enrichments e ON e.item_id = t.id
+                  LEFT JOIN story_items si ON si.item_id = t.id
+                  LEFT JOIN copies c ON c.item_id = t.id
+                  LEFT JOIN (SELECT n.item_id, list({'label': n.label, 'text': n.text, 'entity': n.norm_id}
+                                                    ORDER BY n.start_char) AS entities
+                               FROM entities n JOIN items i ON i.id = n.item_id WHERE {days}
+                              GROUP BY n.item_id) ents ON ents.item_id = t.id""",
+              day="CAST(t.published_at AS DATE)", signature_source="items t",
               signature="hash(t.id, t.version, t.fetched_at, t.updated_at, t.purged_at, t.lang, t.title, t.author)",
               columns="t.* REPLACE (" + ", ".join(f"CASE WHEN p.id IS NULL THEN t.{c} ELSE p.{c} END AS {c}"
-                                                 for c in ("author", "url", "raw", "title", "text")) + ")"),
+                                                 for c in ("author", "url", "raw", "title", "text")) + "), "
+                      + ", ".join(f"{source} AS {name}" for name, source in (
+                          ("enriched_lang", "e.lang"), ("relevance", "e.relevance"), ("relevant", "e.relevant"),
+                          ("informativeness", "e.informativeness"), ("info_type", "e.info_type"),
+                          ("source_type", "e.source_type"), ("tone", "e.tone"), ("story_id", "si.story_id"),
+                          ("copy_of", "c.copy_of"), ("copy_how", "c.how"),
+                          ("entities", "coalesce(ents.entities, [])")))),
     TableSpec("enrichments", f"enrichments t {ITEM_JOIN}", day=ITEM_DAY),
     TableSpec("entities", f"entities t {ITEM_JOIN}", day=ITEM_DAY),
     TableSpec("story_items", f"story_items t {ITEM_JOIN}", day=ITEM_DAY),
@@ -106,4 +123,9 @@ TABLES: tuple[TableSpec, ...] = (
 BY_NAME = {spec.name: spec for spec in TABLES}
 
 # Tables whose days a rollup depends on: a day changed in any of them recomputes the rollups' day.
-ROLLUP_INPUTS = ("items", "enrichments", "entities")
+ROLLUP_INPUTS = ("items", "enrichments", "entities", "story_items", "copies")
+# ... and the wide items table's day (it carries their columns).
+WIDE_ITEM_INPUTS = ("enrichments", "entities", "story_items", "copies")
+# The columns the wide items table adds to the store's own (the view `items` leaves them out).
+WIDE_ITEM_COLUMNS = ("enriched_lang", "relevance", "relevant", "informativeness", "info_type", "source_type", "tone",
+                     "story_id", "copy_of", "copy_how", "entities")
