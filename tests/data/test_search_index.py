@@ -3,8 +3,9 @@ stemming, snippets, injection attempts, paging, incremental refresh, and readers
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from mediebild.data.store import Store
 from mediebild.errors import UserError
 from mediebild.items import Item
 
-T0 = datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
 DAY = T0.date()
 
 # id: (source, kind, lang, minutes after T0, title, text)
@@ -273,7 +274,7 @@ def test_paging_has_no_repeats_or_gaps(many, sort):
 def test_equal_scores_are_ordered_newest_first(many):
     _, idx = many
     hits = idx.search("nummer", limit=100).hits
-    for a, b in zip(hits, hits[1:]):
+    for a, b in itertools.pairwise(hits):
         assert a.score > b.score or (a.score == b.score and a.published_at > b.published_at)
 
 
