@@ -34,7 +34,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -274,27 +274,17 @@ class SearchIndex:
         """
         started = time.perf_counter()
         with self._lock:
-            full = (days is None or self._meta("analyzer") != ANALYZER_VERSION or self._meta("complete") != "1")
-            where, params = self._day_condition(None if full else days)
-            current = dict(con.execute(_STORE_SIGNATURES.format(where=where), params).fetchall())
+            rebuild = self._meta("analyzer") != ANALYZER_VERSION
+            full = days is None or rebuild or self._meta("complete") != "1"
             self._con.execute("BEGIN IMMEDIATE")
             try:
-                if full and self._meta("analyzer") != ANALYZER_VERSION:
+                if rebuild:
                     self._con.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
                     self._con.execute("DELETE FROM docs")
-                indexed = self._indexed(None if full else days)
-                changed = [item_id for item_id, signature in current.items()
-                           if item_id not in indexed or indexed[item_id][1] != signature]
-                gone = [item_id for item_id in indexed if item_id not in current]
-                moved = self._still_in_store(con, gone) if gone else set()
-                elsewhere = self._indexed_ids([i for i in changed if i not in indexed])
-                indexed.update(elsewhere)
-                rows = self._store_rows(con, changed, sorted(moved), where, params, len(current))
-                rows = [r for r in rows if r.item_id not in indexed or indexed[r.item_id][1] != r.signature]
-                removed = [item_id for item_id in gone if item_id not in moved]
-                replaced = [r.item_id for r in rows if r.item_id in indexed]
-                self._apply(rows, {i: indexed[i][0] for i in replaced}, [indexed[i][0] for i in removed])
-                generation = self.generation + (1 if rows or removed else 0)
+                counts: Counter[str] = Counter()
+                for day in self._all_days(con) if full else sorted(set(days or ())):
+                    counts.update(self._refresh_days(con, [day]))  # a day at a time: memory stays one day's
+                generation = self.generation + (1 if counts["added"] + counts["replaced"] + counts["removed"] else 0)
                 self._set_meta("generation", str(generation))
                 if full:
                     self._set_meta("analyzer", ANALYZER_VERSION)
@@ -303,28 +293,47 @@ class SearchIndex:
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
-        return RefreshStats(added=len(rows) - len(replaced), replaced=len(replaced), removed=len(removed),
-                            unchanged=len(current) - sum(1 for r in rows if r.item_id in current),
-                            seconds=round(time.perf_counter() - started, 3), generation=generation, full=full)
+        return RefreshStats(added=counts["added"], replaced=counts["replaced"], removed=counts["removed"],
+                            unchanged=counts["unchanged"], seconds=round(time.perf_counter() - started, 3),
+                            generation=generation, full=full)
+
+    def _all_days(self, con: duckdb.DuckDBPyConnection) -> list[date]:
+        """Every day the store or the index has items of."""
+        in_store = {r[0] for r in con.execute("SELECT DISTINCT CAST(published_at AS DATE) FROM items").fetchall()}
+        in_index = {EPOCH.date() + timedelta(days=r[0]) for r in self._con.execute("SELECT DISTINCT day FROM docs")}
+        return sorted(in_store | in_index)
+
+    def _refresh_days(self, con: duckdb.DuckDBPyConnection, days: list[date]) -> dict[str, int]:
+        """Inside the refresh transaction: bring these days of the index level with the store."""
+        where, params = self._day_condition(days)
+        current = dict(con.execute(_STORE_SIGNATURES.format(where=where), params).fetchall())
+        indexed = self._indexed(days)
+        changed = [item_id for item_id, signature in current.items()
+                   if item_id not in indexed or indexed[item_id][1] != signature]
+        gone = [item_id for item_id in indexed if item_id not in current]
+        moved = self._still_in_store(con, gone) if gone else set()
+        indexed.update(self._indexed_ids([i for i in changed if i not in indexed]))  # moved in from elsewhere
+        rows = self._store_rows(con, changed, sorted(moved), where, params, len(current))
+        rows = [r for r in rows if r.item_id not in indexed or indexed[r.item_id][1] != r.signature]
+        removed = [item_id for item_id in gone if item_id not in moved]
+        replaced = [r.item_id for r in rows if r.item_id in indexed]
+        self._apply(rows, {i: indexed[i][0] for i in replaced}, [indexed[i][0] for i in removed])
+        return {"added": len(rows) - len(replaced), "replaced": len(replaced), "removed": len(removed),
+                "unchanged": len(current) - sum(1 for r in rows if r.item_id in current)}
 
     @staticmethod
-    def _day_condition(days: Sequence[date] | None) -> tuple[str, list[Any]]:
-        if days is None:
-            return "TRUE", []
+    def _day_condition(days: Sequence[date]) -> tuple[str, list[Any]]:
         ranges = _day_ranges(days)
         if not ranges:
             return "FALSE", []
         return (" OR ".join("(i.published_at >= ? AND i.published_at < ?)" for _ in ranges),
                 [bound for r in ranges for bound in r])
 
-    def _indexed(self, days: Sequence[date] | None) -> dict[str, tuple[int, int]]:
+    def _indexed(self, days: Sequence[date]) -> dict[str, tuple[int, int]]:
         """item id -> (doc id, signature) of what the index holds for `days`."""
-        if days is None:
-            cur = self._con.execute("SELECT item_id, doc_id, signature FROM docs")
-        else:
-            day_numbers = sorted({(d - EPOCH.date()).days for d in days})
-            cur = self._con.execute("SELECT item_id, doc_id, signature FROM docs WHERE day IN "
-                                    "(SELECT value FROM json_each(?))", [json.dumps(day_numbers)])
+        day_numbers = sorted({(d - EPOCH.date()).days for d in days})
+        cur = self._con.execute("SELECT item_id, doc_id, signature FROM docs WHERE day IN "
+                                "(SELECT value FROM json_each(?))", [json.dumps(day_numbers)])
         return {item_id: (doc_id, signature) for item_id, doc_id, signature in cur}
 
     def _indexed_ids(self, item_ids: list[str]) -> dict[str, tuple[int, int]]:
