@@ -90,6 +90,8 @@ def _change(value: float | None) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    register_trends(app)
+
     @app.command("top")
     def top_command(
         what: Annotated[str, typer.Argument(
@@ -263,3 +265,77 @@ def _write_batches(batches: Any, fmt: str) -> None:
     if fmt == "json":
         out.write(b"[]\n" if first else b"]\n")
     out.flush()
+
+
+DEFAULT_SPANS = {"15min": timedelta(hours=6), "hour": timedelta(hours=24), "day": timedelta(days=14)}
+
+
+def register_trends(app: typer.Typer) -> None:
+    @app.command("trends")
+    def trends_command(
+        queries: Annotated[list[str], typer.Argument(help="One or more search queries (the language of "
+                                                          "`mediebild search`), counted side by side.")],
+        by: Annotated[str, typer.Option("--by", help="Bucket: 15min, hour or day (Stockholm time).")] = "hour",
+        plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the chart to FILE.svg or FILE.png.")]
+        = None,
+        share: Annotated[bool, typer.Option("--share", help="Plot the share of all items instead of counts.")]
+        = False,
+        db: DbOption = Path("mediebild.duckdb"),
+        since: SinceOption = None, until: UntilOption = None, kind: KindOption = None, lang: LangOption = None,
+        source: SourceOption = None, info_type: InfoTypeOption = None, tone: ToneOption = None,
+        min_relevance: MinRelevanceOption = None, relevant: RelevantOption = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Attention over time: how many items match each query per bucket, and their share of all items in
+        the bucket (same filters). Default period: the last 24 hours with data (6 h by 15min, 14 days by day).
+
+        Examples:
+
+          mediebild trends explosion "tunnelbanan stängd" --by 15min --since 6h
+
+          mediebild trends "bryssel OR brussels" zaventem --by hour --plot trender.svg
+
+          mediebild trends evakuer* --kind social --relevant --json
+        """
+        from mediebild.data.analysts import bucket_starts, check_bucket, matched_volume, volume
+        from mediebild.data.search_index import SearchIndex
+        from mediebild.data.snapshot import current_search_index
+
+        check_bucket(by)
+        if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
+            raise UserError(f"--plot {plot}: the file must end in .svg or .png")
+        index_path = current_search_index(db)
+        with open_reader(db) as snap, SearchIndex(index_path) as index:
+            selection = build_selection(snap.con, since, until, kind, lang, source, info_type, tone,
+                                        min_relevance, relevant, default_span=DEFAULT_SPANS[by])
+            totals, _ = volume(snap.con, selection, by)
+            series = []
+            for query in queries:
+                ids = index.matching_ids(query, since=selection.since, until=selection.until)
+                series.append((query, matched_volume(snap.con, ids, selection, by)))
+        buckets = bucket_starts(selection, by)
+        if as_json:
+            emit_json({"by": by, "since": selection.since.isoformat(), "until": selection.until.isoformat(),
+                       "snapshot": snap.version, "buckets": [b.isoformat() for b in buckets],
+                       "totals": [totals.get(b, 0) for b in buckets],
+                       "series": [{"query": q, "counts": [c.get(b, 0) for b in buckets],
+                                   "shares": [round(c.get(b, 0) / totals[b], 4) if totals.get(b) else 0.0
+                                              for b in buckets]} for q, c in series]})
+        else:
+            table = Table(title=f"Trender per {by} {_period(selection)} (Stockholmstid)")
+            table.add_column("Från")
+            table.add_column("Alla", justify="right")
+            for query, _ in series:
+                table.add_column(escape(query), justify="right")
+            fmt = "%Y-%m-%d" if by == "day" else "%m-%d %H:%M"
+            for b in buckets:
+                total = totals.get(b, 0)
+                cells = [f"{c.get(b, 0)} ({c.get(b, 0) / total:.0%})" if total else "0" for _, c in series]
+                table.add_row(b.strftime(fmt), str(total), *cells)
+            console.print(table)
+        if plot is not None:
+            from mediebild.reports.analyst_charts import trend_chart
+
+            trend_chart(plot, buckets, [(q, [c.get(b, 0) for b in buckets]) for q, c in series],
+                        [totals.get(b, 0) for b in buckets], share=share, by=by)
+            err_console.print(f"Diagrammet sparat i {escape(str(plot))}")

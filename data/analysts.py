@@ -147,6 +147,25 @@ def bucket_starts(selection: Selection, bucket: str) -> list[datetime]:
     return out
 
 
+def matched_volume(con: duckdb.DuckDBPyConnection, item_ids: list[str], selection: Selection,
+                   bucket: str) -> dict[datetime, int]:
+    """Items per bucket among `item_ids` (a search's matches), narrowed by the selection's filters."""
+    import pyarrow as pa
+
+    interval = BUCKETS[check_bucket(bucket)]
+    where, params = selection.where(one_alias="x")
+    cursor = con.cursor()
+    try:
+        cursor.register("matched_ids", pa.table({"id": pa.array(item_ids, type=pa.string())}))
+        rows = cursor.execute(
+            f"""SELECT time_bucket(INTERVAL '{interval}', {_local('x.published_at')}) AS b, count(*)
+                  FROM items_enriched x SEMI JOIN matched_ids m ON m.id = x.id
+                 WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+    finally:
+        cursor.close()
+    return {r[0]: int(r[1]) for r in rows}
+
+
 # -- top lists ---------------------------------------------------------------------------------------------
 
 

@@ -481,6 +481,20 @@ class SearchIndex:
             hits=[_hit(details[doc_id], None if sort == "time" else -score, parsed.highlighter) for doc_id, score in hits if doc_id in details],
             next_cursor=next_cursor, total=total, total_exact=exact, generation=generation, sort=sort, filters=filters)
 
+    def matching_ids(self, query: str, *, since: datetime | None = None, until: datetime | None = None) -> list[str]:
+        """Every item id `query` matches in [since, until), unranked (what trends count; other filters are
+        applied by the caller on the snapshot)."""
+        match = self._match(translate(query), {})
+        low = -(1 << 62) if since is None else -(-_micros(since) // 1_000_000) << SEQ_BITS
+        high = (1 << 62) if until is None else -(-_micros(until) // 1_000_000) << SEQ_BITS
+        sql = ("SELECT docs.item_id FROM fts JOIN docs ON docs.doc_id = fts.rowid "
+               "WHERE fts MATCH ? AND fts.rowid >= ? AND fts.rowid < ?")
+        with self._lock:
+            try:
+                return [str(r[0]) for r in self._con.execute(sql, [match, low, high]).fetchall()]
+            except sqlite3.OperationalError as exc:
+                raise SearchQueryError(f"the search index could not run this query ({exc})") from exc
+
     @staticmethod
     def _match(parsed: ParsedQuery, option_values: dict[str, list[str]]) -> str:
         """The whole FTS5 MATCH expression: the query's text and filters, the options' filters, the exclusions."""

@@ -66,9 +66,18 @@ def snapshot_root(db_path: Path | str) -> Path:
 
 
 def current_search_index(db_path: Path | str) -> Path:
-    """The search index of the newest published snapshot of `db_path`, or a StoreError when there is none."""
+    """The search index of the newest published snapshot of `db_path`, or a StoreError when there is none.
+
+    Like data.snapshot_read.open_snapshot, publishes first when the database moved on and nobody writes it.
+    """
+    from mediebild.data.access import writer_present
+
     path = snapshot_root(db_path) / SEARCH_INDEX
+    if Path(db_path).exists() and (stale(db_path) or not path.exists()) and not writer_present(Path(db_path)):
+        publish_database(db_path)
     if not path.exists():
+        if not Path(db_path).exists():
+            raise StoreError(f"no database at {db_path}: run `mediebild init --db {db_path}` first")
         raise StoreError(f"no search index for {db_path} yet: it is written after the next monitoring pass")
     return path
 
@@ -368,10 +377,9 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
 
 def _refresh_search(root: Path, folder: Path, days: set[str], *, full: bool) -> dict[str, Any] | None:
     """Bring the search index up to the version in `folder` (what is published, so pseudonyms are indexed)."""
-    try:
-        from mediebild.data.search_index import SearchIndex
-    except ModuleNotFoundError:  # TEMPORARY until the search index lands
-        return None
+    from dataclasses import asdict
+
+    from mediebild.data.search_index import SearchIndex
     from mediebild.data.snapshot_read import connect_folder
 
     index_path = root / SEARCH_INDEX
@@ -380,8 +388,11 @@ def _refresh_search(root: Path, folder: Path, days: set[str], *, full: bool) -> 
         refresh_days = None if full or not index_path.exists() else [date.fromisoformat(d) for d in sorted(days)]
         if refresh_days == []:
             return {"skipped": True}
-        stats = SearchIndex(index_path).refresh(reader, refresh_days)
-        return stats if isinstance(stats, dict) else getattr(stats, "__dict__", {"done": True})
+        index = SearchIndex(index_path)
+        try:
+            return asdict(index.refresh(reader, refresh_days))
+        finally:
+            index.close()
     finally:
         reader.close()
 

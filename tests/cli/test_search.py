@@ -108,7 +108,7 @@ def test_bad_queries_and_options_exit_2_with_one_line(db, capsys, args, message)
 
 def test_no_index_yet_says_so(tmp_path, capsys):
     code, _, err = run(capsys, "brand", "--db", str(tmp_path / "none.duckdb"))
-    assert code == 2 and "no search index" in err
+    assert code == 2 and "no database" in err
 
 
 def test_help_has_examples(capsys):
