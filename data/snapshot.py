@@ -45,7 +45,7 @@ import pyarrow as pa
 from mediebild.data.privacy import privacy_key
 from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
 from mediebild.errors import StoreError
-from mediebild.privacy import PrivacyPolicy, author_handles
+from mediebild.privacy import PrivacyPolicy
 from mediebild.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -213,35 +213,42 @@ class _Publisher:
             return
         settings = load_settings().privacy
         self.cur.execute("DELETE FROM shown_social")
-        policy = PrivacyPolicy.build(key, extra=settings.public_accounts,
-                                     file=settings.public_accounts_file)
-        rows = self.cur.execute(
-            f"""SELECT i.id, coalesce(json_extract_string(i.raw, '$.social.platform'), s.monitor) AS platform,
-                       i.author, i.url, i.raw, i.title, i.text
-                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
-                 WHERE i.kind = 'social' AND i.purged_at IS NULL AND {_item_day_predicate(days)}""").fetchall()
-        shown: dict[str, list[Any]] = {k: [] for k in ("id", "author", "url", "raw", "title", "text")}
-        for item_id, platform, author, url, raw_text, title, text in rows:
-            raw = json.loads(raw_text) if raw_text else None
-            handles = author_handles(raw, author)
-            handle = handles[0] if handles else None
-            public = policy.is_public(platform, handle)
-            shown_name = policy.shown_author(platform, handle)
-            redacted_title = policy.redact_mentions(title or "", platform)
-            shown["id"].append(item_id)
-            shown["author"].append(shown_name)
-            shown["url"].append(url if public else None)
-            shown["raw"].append(json.dumps({"social": {"platform": platform}}))
-            shown["title"].append(redacted_title)
-            shown["text"].append(policy.redact_mentions(text or "", platform))
-        if shown["id"]:
-            table = pa.table(shown)
-            self.cur.register("shown_social_rows", table)
-            try:
-                self.cur.execute("INSERT INTO shown_social SELECT id, author, url, raw::JSON, title, text "
-                                 "FROM shown_social_rows")
-            finally:
-                self.cur.unregister("shown_social_rows")
+        policy = PrivacyPolicy.build(key, extra=settings.public_accounts, file=settings.public_accounts_file)
+        social = f"""(SELECT i.id, i.url, i.title, i.text,
+                             coalesce(json_extract_string(i.raw, '$.social.platform'), s.monitor) AS platform,
+                             coalesce(json_extract_string(i.raw, '$.social.author_handle'), i.author) AS handle
+                        FROM items i LEFT JOIN sources s ON s.id = i.source_id
+                       WHERE i.kind = 'social' AND i.purged_at IS NULL AND {_item_day_predicate(days)})"""
+        # Python sees each author once and each post that mentions someone, not every post.
+        authors = self.cur.execute(f"SELECT DISTINCT platform, handle FROM {social} WHERE handle IS NOT NULL"
+                                   ).fetchall()
+        mentions = self.cur.execute(f"SELECT id, platform, title, text FROM {social} "
+                                    "WHERE contains(title, '@') OR contains(text, '@')").fetchall()
+        author_rows = pa.table({
+            "platform": [a[0] for a in authors], "handle": [a[1] for a in authors],
+            "shown": [policy.shown_author(a[0], a[1]) for a in authors],
+            "public": [policy.is_public(a[0], a[1]) for a in authors]},
+            schema=pa.schema([("platform", pa.string()), ("handle", pa.string()), ("shown", pa.string()),
+                              ("public", pa.bool_())]))
+        mention_rows = pa.table({
+            "id": [m[0] for m in mentions],
+            "title": [policy.redact_mentions(m[2] or "", m[1]) for m in mentions],
+            "text": [policy.redact_mentions(m[3] or "", m[1]) for m in mentions]},
+            schema=pa.schema([("id", pa.string()), ("title", pa.string()), ("text", pa.string())]))
+        self.cur.register("shown_authors", author_rows)
+        self.cur.register("redacted_mentions", mention_rows)
+        try:
+            self.cur.execute(f"""
+                INSERT INTO shown_social
+                SELECT p.id, a.shown, CASE WHEN coalesce(a.public, FALSE) THEN p.url END,
+                       json_object('social', json_object('platform', p.platform)),
+                       coalesce(m.title, p.title), coalesce(m.text, p.text)
+                  FROM {social} p
+                  LEFT JOIN shown_authors a ON a.platform IS NOT DISTINCT FROM p.platform AND a.handle = p.handle
+                  LEFT JOIN redacted_mentions m ON m.id = p.id""")
+        finally:
+            self.cur.unregister("shown_authors")
+            self.cur.unregister("redacted_mentions")
 
     # -- writing -----------------------------------------------------------------------------------
 

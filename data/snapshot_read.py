@@ -104,9 +104,16 @@ def views_sql(folder: Path) -> str:
     return "\n".join(statements) + "\n"
 
 
+READER_MEMORY = "1GB"  # a reader spills to disk beyond this (big sorts, exports), so readers never starve the writer
+
+
 def connect_folder(folder: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the views of one version folder."""
-    con = duckdb.connect(":memory:")
+    """An in-memory DuckDB connection with the views of one version folder (memory capped, spilling to the
+    system's temporary folder)."""
+    import tempfile
+
+    spill = Path(tempfile.gettempdir()) / "mediebild-spill"
+    con = duckdb.connect(":memory:", config={"memory_limit": READER_MEMORY, "temp_directory": str(spill)})
     try:
         con.execute(views_sql(folder))
     except duckdb.Error as exc:
