@@ -87,3 +87,22 @@ def test_analysts_and_read_only_commands_answer_while_another_process_writes(hel
     for argv in (["sources", "list"], ["sources", "health"], ["digests", "list"], ["stories", "--since", "6h"]):
         assert main([*argv, "--db", str(held)]) == 0, argv
         assert "ögonblicksbild" in capsys.readouterr().err
+
+
+def test_trends_side_by_side_with_a_chart_that_escapes_the_query(analyst_db, tmp_path, capsys):
+    assert main(["trends", "explosion", "Slussen", "--by", "hour", "--since", "6h", "--db", str(analyst_db),
+                 "--json"]) == 0
+    result = _json(capsys)
+    assert [s["query"] for s in result["series"]] == ["explosion", "Slussen"]
+    assert len(result["buckets"]) == 6 == len(result["totals"])
+    for series in result["series"]:
+        assert all(c <= t for c, t in zip(series["counts"], result["totals"]))
+    assert sum(result["series"][0]["counts"]) > 0
+    chart = tmp_path / "trender.svg"
+    evil = '"<script>alert(1)</script>"'
+    assert main(["trends", "explosion", evil, "--plot", str(chart), "--db", str(analyst_db)]) == 0
+    svg = chart.read_text()
+    assert svg.startswith("<?xml") and "<script>" not in svg and "&lt;script&gt;" in svg
+    assert main(["trends", "explosion", "--plot", str(tmp_path / "x.gif"), "--db", str(analyst_db)]) == 2
+    assert main(["trends", "explosion", "--by", "week", "--db", str(analyst_db)]) == 2
+    assert main(["trends", "explosion AND (", "--db", str(analyst_db)]) == 2
