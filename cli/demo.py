@@ -72,4 +72,7 @@ def register(app: typer.Typer) -> None:
         table.add_row("alla dokument", str(result.out))
         console.print(table)
         console.print(f"Utforska: [bold]mediebild sources health --db {result.db}[/], "
-                      f"[bold]mediebild digests list --db {result.db}[/]")
+                      f"[bold]mediebild digests list --db {result.db}[/],\n"
+                      f"[bold]mediebild top entities --db {result.db}[/], "
+                      f"[bold]mediebild trends explosion bryssel --db {result.db}[/], "
+                      f"[bold]mediebild search 'zaventem OR maelbeek' --db {result.db}[/]")

@@ -99,6 +99,7 @@ def run_demo(
     `credentials` (demo.credentials.DemoCredentials) are the exercise credentials the replay server accepts
     and the monitors are given; a fresh random set when None.
     """
+    from mediebild.data.snapshot import publish_database
     from mediebild.data.store import Store
     from mediebild.demo.credentials import exercise_environment
     from mediebild.demo.scenario import load_scenario
@@ -163,6 +164,8 @@ def run_demo(
             result.items = store.count("items")
         finally:
             store.close()
+    # the readers' snapshot and search index, as a served pass leaves them: trends, top, search, export at once
+    timed("publish", lambda: publish_database(db))
     if progress:
         progress("klart", total_steps, total_steps)
     result.seconds = time.perf_counter() - started
