@@ -252,8 +252,13 @@ class _Publisher:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str]) -> tuple[int, int]:
-        """Write the changed days of one table (or the whole table), link the rest; (written, linked)."""
+    def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str],
+                    sizes: dict[str, int] | None = None) -> tuple[int, int]:
+        """Write the changed days of one table (or the whole table), link the rest; (written, linked).
+
+        Days are written a group at a time (about ROWS_PER_COPY rows by `sizes`, the rows per day), so a first
+        publish of a big store does not hold every day's partition in memory at once.
+        """
         target = tmp / spec.name
         target.mkdir()
         columns = spec.columns
@@ -271,12 +276,12 @@ class _Publisher:
         self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
                          f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
         written = linked = 0
-        if days:
-            narrowed = source.replace("{days}", _item_day_predicate(days))
+        for group in _groups(sorted(days), sizes or {}):
+            narrowed = source.replace("{days}", _item_day_predicate(group))
             self.cur.execute(
-                f"COPY (SELECT {columns}, {spec.day} AS day FROM {narrowed} WHERE {spec.day} IN ({_day_list(days)})) "
+                f"COPY (SELECT {columns}, {spec.day} AS day FROM {narrowed} WHERE {spec.day} IN ({_day_list(group)})) "
                 f"TO '{target}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE, COMPRESSION zstd)")
-            written = len(days)
+            written += len(group)
         if self.prev is not None and (self.prev / spec.name).is_dir():
             for part in (self.prev / spec.name).iterdir():
                 day = part.name.partition("=")[2]
@@ -287,6 +292,26 @@ class _Publisher:
                     os.link(file, target / part.name / file.name)
                     linked += 1
         return written, linked
+
+
+ROWS_PER_COPY = 1_000_000
+
+
+def _groups(days: list[str], sizes: dict[str, int]) -> list[set[str]]:
+    """Consecutive days in groups of about ROWS_PER_COPY rows (a day bigger than that is a group of its own)."""
+    groups: list[set[str]] = []
+    current: set[str] = set()
+    rows = 0
+    for day in days:
+        size = sizes.get(day, 0)
+        if current and rows + size > ROWS_PER_COPY:
+            groups.append(current)
+            current, rows = set(), 0
+        current.add(day)
+        rows += size
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _day_keys(signatures: dict[str, list[int]]) -> set[str]:
@@ -348,8 +373,9 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             for spec in TABLES:
                 publisher.progress(f"write {spec.name}")
                 all_days = _day_keys(tables_meta[spec.name]["days"])
+                sizes = {d: v[0] for d, v in tables_meta["items" if spec.rollup else spec.name]["days"].items()}
                 written, linked = publisher.write_table(spec, tmp, changed_days[spec.name] - {"*"} if spec.day
-                                                        else changed_days[spec.name], all_days)
+                                                        else changed_days[spec.name], all_days, sizes)
                 result.written[spec.name] = written
                 result.linked_files += linked
         except BaseException:
