@@ -271,10 +271,13 @@ def main() -> None:
     if not db.exists():
         print(f"building {args.items:,} items in {db} …")
         print(f"built in {build(db, args.items):.0f} s, {db.stat().st_size / 1e9:.2f} GB")
+    from mediebild.data.snapshot import current_version, snapshot_root
+
+    if current_version(snapshot_root(db)) is None:
         t0 = time.perf_counter()
         first = publish_database(db)
         print(f"first publish (everything, with the search index) {time.perf_counter() - t0:.0f} s: "
-              f"{json.dumps(first.search)}")
+              f"{json.dumps(first.search)}", flush=True)
     first_id = args.items + 10_000_000 * int(time.time() % 1000)  # new ids every run
 
     print("\n== ingest passes of 2,000 items (write + publish), no readers")
