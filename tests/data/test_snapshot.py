@@ -162,3 +162,26 @@ def test_a_publish_killed_at_any_moment_leaves_the_previous_version_readable(ana
     result = publish_database(analyst_db)  # the next publish clears what the killed ones left
     assert not [p for p in root.iterdir() if p.name.endswith(".tmp") and p.name.startswith("v")]
     assert json.loads((result.folder / "_meta.json").read_text())["version"] == result.version
+
+
+def test_mentions_of_private_accounts_are_redacted_and_public_ones_kept(analyst_db):
+    from datetime import timedelta
+
+    from mediebild.items import Item
+    from mediebild.timeutil import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    post = Item(id="x:mention-1", source="mastodon-sthlm", kind="social", url="https://x.example/anna_k/1",
+                title="Hör av er till @anna_k", text="@anna_k såg det, @polisen_sthlm bekräftar?",
+                author="bertil_b", published_at=now - timedelta(minutes=1), fetched_at=now,
+                raw={"social": {"platform": "x", "author_handle": "bertil_b"}})
+    with Store.open(analyst_db) as store:
+        with store.transaction():
+            store.upsert_items([post])
+    publish_database(analyst_db)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        title, text, author, url = snap.con.execute(
+            "SELECT title, text, author, url FROM items WHERE id = 'x:mention-1'").fetchone()
+    assert "anna_k" not in title + text and "bertil_b" not in (author or "")
+    assert "@polisen_sthlm" in text and "@privatperson-" in text
+    assert url is None
