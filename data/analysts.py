@@ -218,13 +218,16 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
             where, params = found
             if label:
                 where, params = where + " AND r.label = ?", [*params, label]
-            sql = f"""SELECT r.entity, arg_max(r.name, r.mentions), any_value(r.label), sum(r.items)::BIGINT AS n
+            # the name as written most often, a capitalised form before a lower-case one (#bryssel, Bryssel)
+            name = "arg_max(r.name, r.mentions + CASE WHEN r.name <> lower(r.name) THEN 1e9 ELSE 0 END)"
+            sql = f"""SELECT r.entity, {name}, any_value(r.label), sum(r.items)::BIGINT AS n
                         FROM entity_mentions_hourly r WHERE {where} GROUP BY r.entity ORDER BY n DESC, 1 {top}"""
             return _rows(con, sql, params), True
         where, params = selection.where()
         if label:
             where, params = where + " AND n.label = ?", [*params, label]
-        sql = f"""SELECT coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity, mode(n.text), any_value(n.label),
+        sql = f"""SELECT coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity,
+                         coalesce(mode(n.text) FILTER (WHERE n.text <> lower(n.text)), mode(n.text)), any_value(n.label),
                          count(DISTINCT i.id) AS c
                     FROM entities n JOIN items i ON i.id = n.item_id LEFT JOIN enrichments e ON e.item_id = i.id
                    WHERE {where} GROUP BY entity ORDER BY c DESC, 1 {top}"""

@@ -98,7 +98,8 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("entity_mentions_hourly", """(
         SELECT date_trunc('hour', i.published_at) AS hour, i.kind, coalesce(e.relevant, FALSE) AS relevant, n.label,
                coalesce(n.norm_id, n.label || ':' || lower(n.text)) AS entity,
-               mode(n.text) AS name, count(*) AS mentions, count(DISTINCT i.id) AS items,
+               coalesce(mode(n.text) FILTER (WHERE n.text <> lower(n.text)), mode(n.text)) AS name,
+               count(*) AS mentions, count(DISTINCT i.id) AS items,
                CAST(i.published_at AS DATE) AS day
           FROM entities n JOIN items i ON i.id = n.item_id LEFT JOIN enrichments e ON e.item_id = i.id
          WHERE {days}
