@@ -149,3 +149,18 @@ def test_entities_and_words_run_a_search_and_relevant_only_narrows_it(analyst_cl
     count = lambda page: int(re.search(r'id="result-count">(\d+)', page.text).group(1))  # noqa: E731
     assert relevant.status_code == 200 and 0 < count(relevant) <= count(everything)
     assert 'name="relevant" value="1" checked' in relevant.text
+
+
+def test_a_new_published_version_is_read_at_the_next_search(client_for, room_db):
+    import room_data
+
+    from mediebild.data.snapshot import current_version, publish_database, snapshot_root
+
+    client = client_for("anna")
+    assert "Inga träffar" in client.get("/sok", params={"q": "\"öppnar igen\""}).text  # publishes the first version
+    first = current_version(snapshot_root(room_db))
+    new_ids = room_data.add_pass(room_db, n=3)
+    publish_database(room_db)  # what the pass does when it finishes
+    assert current_version(snapshot_root(room_db)) != first
+    answer = client.get("/sok", params={"q": "\"öppnar igen\"", "sort": "time"})
+    assert set(hit_ids(answer.text)) == set(new_ids)
