@@ -9,7 +9,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from conftest import login
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
@@ -75,7 +74,7 @@ def test_trends_give_a_chart_and_a_table_that_sums(client_for):
     table = answer.text.split('id="trend-table"', 1)[1].split("</table>", 1)[0]
     body, foot = table.split("<tfoot>", 1)
     assert body.count("<th scope=\"col\" class=\"num\">") == 4  # all items and three queries
-    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", body, re.S)
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", body, re.DOTALL)
     cells = [[int(c) for c in re.findall(r'data-count="(\d+)"', row)] for row in rows]
     totals = [int(re.search(r'<td class="num total">(\d+)</td>', row).group(1)) for row in rows]
     sums = [int(c) for c in re.findall(r'data-count="(\d+)"', foot)]
@@ -146,7 +145,7 @@ def test_entities_and_words_run_a_search_and_relevant_only_narrows_it(analyst_cl
         assert "<mark>" in found.text
     everything = analyst_client.get("/sok", params={"q": "Slussen OR Centralen", "period": "7d"})
     relevant = analyst_client.get("/sok", params={"q": "Slussen OR Centralen", "period": "7d", "relevant": "1"})
-    count = lambda page: int(re.search(r'id="result-count">(\d+)', page.text).group(1))  # noqa: E731
+    count = lambda page: int(re.search(r'id="result-count">(\d+)', page.text).group(1))
     assert relevant.status_code == 200 and 0 < count(relevant) <= count(everything)
     assert 'name="relevant" value="1" checked' in relevant.text
 
