@@ -7,11 +7,12 @@ done. Every request gets its own DuckDB cursor (a connection is not thread-safe;
 is one SQLite file in WAL mode refreshed in place, opened once (its own lock serialises its use).
 
 The page's own data copy (data/access.py) is not what the analysts' views read: the rollups and `items_enriched`
-exist only in the published snapshot. When a database has never been published, or has moved on since and no
-other process writes it (`mediebild web` beside a separate ingest that died, a copy), the page publishes through
-its store access: once at once when nothing is published, otherwise in the background, at most once a minute,
-while readers keep reading the previous version. What is published is what documents may show (private persons
-by pseudonym, without links), so the page shows every role the same.
+exist only in the published snapshot. Every pass, digest and retention run publishes when it finishes, so the
+page only publishes a database that has never been published (through its store access, at the first search);
+it never republishes one that moved on, because a publish holds the file read-write (99 s for the first one at a
+million items, with the search index) and a pass must never wait for the page; what the page's own actions
+change (triage, judgements, sessions) is not what these views show. What is published is what documents may show
+(private persons by pseudonym, without links), so the page shows every role the same.
 
 A small cache keeps recent answers per version (the trends chart's image asks again for what its page computed).
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,15 +32,13 @@ from typing import Any
 
 import duckdb
 
-from mediebild.data.access import PageAccess, StoreBusy, writer_present
+from mediebild.data.access import PageAccess, StoreBusy
 from mediebild.data.search_index import SearchIndex
-from mediebild.data.snapshot import SEARCH_INDEX, current_version, note_source, publish, read_meta, snapshot_root, stale
+from mediebild.data.snapshot import SEARCH_INDEX, current_version, note_source, publish, read_meta, snapshot_root
 from mediebild.data.snapshot_read import Snapshot, connect_folder
 from mediebild.errors import StoreError
 
 log = logging.getLogger(__name__)
-
-REPUBLISH_EVERY = 60.0  # seconds between two background publishes of a database that moved on
 
 
 @dataclass
@@ -70,7 +68,6 @@ class AnalystReader:
         self._publishing = threading.Lock()
         self._current: _Open | None = None
         self._index: SearchIndex | None = None
-        self._last_publish = 0.0
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     @classmethod
@@ -85,30 +82,22 @@ class AnalystReader:
 
         return cls(path, publish_now)
 
-    def _publish(self, *, wait: bool) -> None:
-        if self.publisher is None or not self._publishing.acquire(blocking=wait):
+    def _publish(self) -> None:
+        """The first snapshot of a database never published (one request publishes, the others wait for it)."""
+        if self.publisher is None:
             return
-        try:
-            self._last_publish = time.monotonic()
-            self.publisher()
-        except Exception:  # a busy store or a failed publish: the previous version stays readable
-            log.warning("publishing a snapshot for the search page failed", exc_info=True)
-        finally:
-            self._publishing.release()
-
-    def _maybe_republish(self) -> None:
-        if self.publisher is None or time.monotonic() - self._last_publish < REPUBLISH_EVERY:
-            return
-        if self._publishing.locked() or not stale(self.db_path, self.root) or writer_present(self.db_path):
-            return
-        self._last_publish = time.monotonic()
-        threading.Thread(target=self._publish, kwargs={"wait": False}, name="mediebild-web-publish",
-                         daemon=True).start()
+        with self._publishing:
+            if current_version(self.root) is not None:
+                return
+            try:
+                self.publisher()
+            except Exception:  # a busy store or a failed publish: the page says it is busy, the next request retries
+                log.warning("publishing a snapshot for the search page failed", exc_info=True)
 
     def _folder(self) -> Path:
         folder = current_version(self.root)
         if folder is None:
-            self._publish(wait=True)
+            self._publish()
             folder = current_version(self.root)
         if folder is None:
             raise StoreBusy(f"{self.db_path} has no published snapshot yet: it is written after the next pass")
@@ -118,7 +107,6 @@ class AnalystReader:
     def read(self) -> Iterator[Reading]:
         """A cursor over the newest published version (opening it when `CURRENT` moved) and the search index."""
         folder = self._folder()
-        self._maybe_republish()
         with self._lock:
             current = self._current
             if current is None or current.snapshot.folder != folder:
