@@ -8,7 +8,9 @@ through the ASGI app (Starlette's TestClient, so routing, sessions, templates an
 * the overview (Läget nu) and the stream (Flödet: unfiltered, by kind, by information type and relevance,
   and its second page), each "cold" (the page's cache emptied before every request: what the first reader
   after a new pass waits) and "warm" (the cache the page keeps per data version);
-* one story page and the search placeholder;
+* one story page; Sök och trender: searches (ranked, a phrase with a filter, by time, the next page, relevant
+  only), trends of two queries with their chart, and the top lists (the page's own cache of answers emptied for
+  "cold", as for the other pages; the first request publishes the snapshot the page reads, timed apart);
 * the same while another process writes (a pass of 2,000 new items every few seconds, as ingest does),
   with `--while-writing`: the page reads its snapshot and never waits for the writer;
 * the overview a moment after a pass lands (the page rebuilds it for the readers who keep it open);
@@ -145,6 +147,7 @@ def measure(client, room, path: str, repeat: int, *, cold: bool) -> list[float]:
     for _ in range(repeat):
         if cold:
             room._cache.clear()
+            room.analysts._cache.clear()
         t0 = time.perf_counter()
         answer = client.get(path)
         times.append(time.perf_counter() - t0)
@@ -195,6 +198,12 @@ def main() -> None:
         assert client.post("/login", data={"user": "bench", "password": PASSWORD, "csrf": token}).status_code == 303
         stream = client.get("/flodet").text
         older = re.search(r'href="(/flodet\?[^"]*before=[^"]+)"', stream)
+        t0 = time.perf_counter()
+        with room.analysts.read():  # the first search publishes the snapshot and its search index
+            pass
+        print(f"first publish for the search page: {time.perf_counter() - t0:8.1f} s  (once; a pass publishes itself)")
+        found = client.get("/sok?q=zaventem+OR+bryssel&sort=time").text
+        later = re.search(r'href="([^"]+)" rel="next" id="next-page"', found)
         pages = [
             ("overview", "/"),
             ("stream", "/flodet"),
@@ -202,7 +211,15 @@ def main() -> None:
             ("stream info type + relevance", "/flodet?info_type=caution_and_advice&min_relevance=0.5"),
             ("stream, second page", older.group(1).replace("&amp;", "&") if older else "/flodet"),
             ("story", "/berattelse/S1234"),
-            ("search (placeholder)", "/sok"),
+            ("search, 200 hits", "/sok?q=%22rubrik+1234%22"),
+            ("search, OR, kind=social", "/sok?q=%22rubrik+1233%22+OR+%22nummer+4242%22&kind=social"),
+            ("search, 6 h, sort by time", "/sok?q=zaventem&period=6h&sort=time"),
+            ("search, next page", later.group(1).replace("&amp;", "&") if later else "/sok?q=zaventem"),
+            ("search, relevant only", "/sok?q=%22rubrik+1234%22&relevant=1"),
+            ("search, 1M hits ranked (worst)", "/sok?q=zaventem"),
+            ("trends, 2 queries by hour, 24 h", "/sok/trender?queries=zaventem%0Amaalbeek&period=24h"),
+            ("trends chart (SVG)", "/sok/trender.svg?queries=zaventem%0Amaalbeek&period=24h"),
+            ("top lists, 24 h", "/sok/topp?period=24h"),
         ]
         print(f"{'page':32} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9}   (ms, {args.repeat} requests each)")
         for name, url in pages:

@@ -99,6 +99,9 @@ class PageAccess(Protocol):
     @property
     def closed(self) -> bool: ...
 
+    @property
+    def path(self) -> Path: ...
+
     def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
     def write(self) -> AbstractContextManager[Store]: ...
@@ -113,6 +116,7 @@ class HeldStore:
 
     def __init__(self, store: Store):
         self.store = store
+        self.path = Path(store.path)
         self._version = 1
         self._lock = threading.Lock()
         self._taken_at = utcnow()

@@ -166,6 +166,21 @@ def matched_volume(con: duckdb.DuckDBPyConnection, item_ids: list[str], selectio
     return {r[0]: int(r[1]) for r in rows}
 
 
+def narrowed_ids(con: duckdb.DuckDBPyConnection, item_ids: list[str], selection: Selection) -> list[str]:
+    """The ids among `item_ids` (a search's matches) that the selection keeps (its filters, relevant only)."""
+    import pyarrow as pa
+
+    where, params = selection.where(one_alias="x")
+    cursor = con.cursor()
+    try:
+        cursor.register("matched_ids", pa.table({"id": pa.array(item_ids, type=pa.string())}))
+        rows = cursor.execute(f"SELECT x.id FROM items_enriched x SEMI JOIN matched_ids m ON m.id = x.id WHERE {where}",
+                              params).fetchall()
+    finally:
+        cursor.close()
+    return [str(r[0]) for r in rows]
+
+
 # -- top lists ---------------------------------------------------------------------------------------------
 
 

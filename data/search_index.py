@@ -35,7 +35,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -435,12 +435,15 @@ class SearchIndex:
         limit: int = 20,
         cursor: str | None = None,
         sort: str = "relevance",
+        only: Collection[str] | None = None,
     ) -> SearchPage:
         """One page of hits of `query` (the search language of data.search_query), narrowed by the options.
 
         `since` is inclusive and `until` exclusive, both to the second. The options combine with the query's own
         field filters by AND. `cursor` is the previous page's `next_cursor` for the same search. `sort` is
-        "relevance" (BM25, title above text; ties newest first) or "time" (newest first).
+        "relevance" (BM25, title above text; ties newest first) or "time" (newest first). `only`: hits among
+        these item ids alone (a narrowing the index cannot do itself, such as items judged relevant); its cursor
+        is for the same set.
         """
         if sort not in ("relevance", "time"):
             raise UserError(f"sort by relevance or time, not {sort!r}")
@@ -453,15 +456,16 @@ class SearchIndex:
         match = self._match(parsed, option_values)
         low = -(1 << 62) if since is None else -(-_micros(since) // 1_000_000) << SEQ_BITS
         high = (1 << 62) if until is None else -(-_micros(until) // 1_000_000) << SEQ_BITS
+        restrict = None if only is None else json.dumps(sorted(only))
         fingerprint = hashlib.sha1(json.dumps(
-            [match, low, high, min_relevance, sort], ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+            [match, low, high, min_relevance, sort, restrict], ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
         with self._lock:
             self._con.execute("BEGIN")
             try:
                 generation = self.generation
                 after = self._read_cursor(cursor, fingerprint, generation, sort)
-                hits = self._page(match, low, high, min_relevance, sort, after, limit + 1)
-                total, exact = self._total(match, low, high, min_relevance)
+                hits = self._page(match, low, high, min_relevance, sort, after, limit + 1, restrict)
+                total, exact = self._total(match, low, high, min_relevance, restrict)
                 more = len(hits) > limit
                 hits = hits[:limit]
                 details = self._details([doc_id for doc_id, _ in hits])
@@ -511,9 +515,9 @@ class SearchIndex:
         return match
 
     def _page(self, match: str, low: int, high: int, min_relevance: float | None, sort: str,
-              after: tuple[int, float] | None, limit: int) -> list[tuple[int, float]]:
+              after: tuple[int, float] | None, limit: int, restrict: str | None = None) -> list[tuple[int, float]]:
         """(doc id, bm25) of the next `limit` hits after the cursor's last hit."""
-        relevance_join, relevance_where, params = self._relevance_filter(min_relevance)
+        relevance_join, relevance_where, params = self._relevance_filter(min_relevance, restrict)
         bm25 = f"bm25(fts, {', '.join(str(w) for w in WEIGHTS)})"
         args: list[Any] = [match, low, high, *params]
         keyset = ""
@@ -534,13 +538,22 @@ class SearchIndex:
             raise SearchQueryError(f"the search index could not run this query ({exc})") from exc
 
     @staticmethod
-    def _relevance_filter(min_relevance: float | None) -> tuple[str, str, list[Any]]:
-        if min_relevance is None:
+    def _relevance_filter(min_relevance: float | None, restrict: str | None = None) -> tuple[str, str, list[Any]]:
+        """The join and conditions on `docs` for a minimum relevance and a restriction to some item ids (a JSON
+        array), with their parameters."""
+        if min_relevance is None and restrict is None:
             return "", "", []
-        return "JOIN docs ON docs.doc_id = fts.rowid", "AND docs.relevance >= ?", [float(min_relevance)]
+        where, params = "", list[Any]()
+        if min_relevance is not None:
+            where, params = "AND docs.relevance >= ?", [float(min_relevance)]
+        if restrict is not None:
+            where += " AND docs.item_id IN (SELECT value FROM json_each(?))"
+            params.append(restrict)
+        return "JOIN docs ON docs.doc_id = fts.rowid", where, params
 
-    def _total(self, match: str, low: int, high: int, min_relevance: float | None) -> tuple[int, bool]:
-        relevance_join, relevance_where, params = self._relevance_filter(min_relevance)
+    def _total(self, match: str, low: int, high: int, min_relevance: float | None,
+               restrict: str | None = None) -> tuple[int, bool]:
+        relevance_join, relevance_where, params = self._relevance_filter(min_relevance, restrict)
         row = self._con.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM fts {relevance_join} WHERE fts MATCH ? AND fts.rowid >= ? "
             f"AND fts.rowid < ? {relevance_where} LIMIT ?)", [match, low, high, *params, COUNT_CAP + 1]).fetchone()

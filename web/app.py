@@ -14,7 +14,9 @@ Pages (Swedish by default, English with the switch; times in Europe/Stockholm):
     /profil               Profil (manage.py): the incident profile, edited (POST /profil), and the terms relevance
                           learning suggests, each added with one click (POST /profil/lagg-till)
     /anvandare            Användare (admin.py, admins only): accounts, added, role changed, disabled, password reset
-    /sok                  search and trends (a placeholder until the analysts' issue)
+    /sok                  Sök och trender (analysts.py): search with highlights and paging (/sok), several queries
+                          over time in a chart and a table (/sok/trender, its chart /sok/trender.svg), the top
+                          lists with their change (/sok/topp); all state in the query string
     /login, /logout       every other page needs a session
 
 Readers see; editors and admins also act (triage, judge, send, add or pause a source, edit the profile, render a
@@ -45,20 +47,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mediebild.data.access import PageAccess, StoreBusy
-from mediebild.data.item_filter import ItemFilter
 from mediebild.data.triage import TRIAGE_STATES, judge, set_triage
 from mediebild.data.users import count_users, get_user
 from mediebild.errors import UserError
-from mediebild.items import KINDS
 from mediebild.timeutil import as_utc
-from mediebild.web import admin, manage, texts, views
+from mediebild.web import admin, analysts, manage, texts, views
 from mediebild.web.auth import Passwords, new_token, same
 from mediebild.web.chart import stacked_bars
 from mediebild.web.config import WebSettings
 from mediebild.web.auth import Session
 from mediebild.web.room import (DOC_ID, ITEM_ID, LANG_COOKIE, LOGIN_COOKIE, MEDIA_TYPES, STORY_ID, Room,
                                 Services, _acting, _live, _login_redirect, _now, _page, _reveal,
-                                _same_origin, local_path, room_of, safe_url)
+                                _same_origin, filter_from, local_path, room_of, safe_url)
 from mediebild.web.security import DOCUMENT_CSP, SecurityHeaders
 
 __all__ = ["Services", "create_app", "local_path", "safe_url"]
@@ -84,28 +84,6 @@ async def overview(request: Request) -> Response:
     return await _page(request, "overview.html.j2", "overview", build)
 
 
-def _filter_from(request: Request) -> tuple[ItemFilter, dict[str, Any]]:
-    params = request.query_params
-
-    def many(name: str) -> tuple[str, ...]:
-        return tuple(v for v in params.getlist(name) if v and len(v) <= 200)[:50]
-
-    kinds = tuple(k for k in many("kind") if k in KINDS)
-    relevance: float | None = None
-    raw = params.get("min_relevance") or ""
-    if raw:
-        try:
-            relevance = min(max(float(raw.replace(",", ".")), 0.0), 1.0)
-        except ValueError:
-            relevance = None
-    chosen = ItemFilter(kinds=kinds, sources=many("source"), langs=many("lang"), info_types=many("info_type"),
-                        source_types=many("source_type"), tones=many("tone"), min_relevance=relevance)
-    shown = {"kind": list(kinds), "source": list(chosen.sources), "lang": list(chosen.langs),
-             "info_type": list(chosen.info_types), "source_type": list(chosen.source_types),
-             "tone": list(chosen.tones), "min_relevance": raw if relevance is not None else ""}
-    return chosen, shown
-
-
 def _before(request: Request) -> tuple[datetime, str] | None:
     raw = request.query_params.get("before") or ""
     if "|" not in raw:
@@ -118,7 +96,7 @@ def _before(request: Request) -> tuple[datetime, str] | None:
 
 
 async def stream(request: Request) -> Response:
-    item_filter, shown = _filter_from(request)
+    item_filter, shown = filter_from(request.query_params)
     before = _before(request)
 
     def build(room: Room, session: Session, lang: str) -> dict[str, Any]:
@@ -240,10 +218,6 @@ async def document_download(request: Request) -> Response:
     filename = f"{doc_id}.{fmt}"
     return Response(bytes(doc["body"]), media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"), headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": DOCUMENT_CSP})
-
-
-async def search(request: Request) -> Response:
-    return await _page(request, "search.html.j2", "search", lambda room, session, lang: {})
 
 
 async def api_version(request: Request) -> Response:
@@ -379,7 +353,10 @@ def create_app(settings: WebSettings, access: PageAccess, services: Services | N
         Route("/anvandare", admin.users),
         Route("/anvandare/ny", admin.user_add, methods=["POST"]),
         Route("/anvandare/{name}/{action}", admin.user_change, methods=["POST"]),
-        Route("/sok", search),
+        Route("/sok", analysts.search),
+        Route("/sok/trender", analysts.trends),
+        Route("/sok/trender.svg", analysts.trends_chart),
+        Route("/sok/topp", analysts.top_lists),
         Route("/api/version", api_version),
         Route("/sprak/{lang}", switch_lang),
         Route("/login", login_page, methods=["GET"]),

@@ -4,6 +4,8 @@ A stacked bar per hour (editorial, official, social), the hour's local time belo
 No script and no inline style: the colours come from classes in the page's stylesheet, which the
 Content-Security-Policy allows, and each bar has a <title> that a screen reader and a tooltip read.
 
+Also the trends chart of Sök och trender (`lines`): one line per query, a standalone SVG for an <img>.
+
 Web layer: imports the core (items, timeutil) and web.texts.
 """
 
@@ -54,3 +56,55 @@ def stacked_bars(rows: Sequence[dict[str, Any]], lang: str, *, key: str = "hour"
     return {"width": width, "height": height, "bars": bars, "labels": labels, "ticks": ticks,
             "left": LEFT, "right": width - 4, "baseline": TOP + plot_h, "label_y": height - 6,
             "total": sum(totals)}
+
+
+# The trends chart: one line per query, drawn as a standalone SVG (served as image/svg+xml and shown in an <img>,
+# where no script can run); its colours are presentation attributes, because an image cannot use the page's
+# stylesheet. The palette is Okabe and Ito's, which colour-blind readers can tell apart.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+LINE_W, LINE_H = 880, 300
+LINE_LEFT, LINE_RIGHT, LINE_TOP, LINE_BOTTOM = 52, 12, 12, 40
+
+
+def lines(buckets: Sequence[datetime], series: Sequence[tuple[str, Sequence[float]]], *, share: bool, by: str,
+          lang: str) -> dict[str, Any]:
+    """Geometry of a line chart: `series` are (label, one value per bucket); `share`: values are fractions."""
+    top_value = max((v for _, values in series for v in values), default=0.0)
+    if share:
+        top = min(1.0, max(0.05, (int(top_value * 20) + 1) / 20))  # the next 5 %
+    else:
+        top = float(_nice_max(int(top_value) or 1))
+    plot_w, plot_h = LINE_W - LINE_LEFT - LINE_RIGHT, LINE_H - LINE_TOP - LINE_BOTTOM
+    n = len(buckets)
+    step = plot_w / max(n - 1, 1)
+
+    def x(i: int) -> float:
+        return round(LINE_LEFT + (i * step if n > 1 else plot_w / 2), 1)
+
+    def y(v: float) -> float:
+        return round(LINE_TOP + plot_h - plot_h * min(v, top) / top, 1)
+
+    drawn = []
+    for number, (label, values) in enumerate(series):
+        points = [(x(i), y(float(v))) for i, v in enumerate(values)]
+        drawn.append({"label": label, "colour": PALETTE[number % len(PALETTE)],
+                      "points": " ".join(f"{px},{py}" for px, py in points),
+                      "dots": points if n <= 48 else []})
+    every = max(1, -(-n // 10))
+    labels = []
+    for i, b in enumerate(buckets):
+        if i % every == 0:
+            text = f"{b.day}/{b.month}" if by == "day" else (f"{b.day}/{b.month} " if b.hour == 0 and b.minute == 0
+                                                              or i == 0 else "") + b.strftime(
+                "%H.%M" if lang == "sv" else "%H:%M")
+            labels.append({"x": x(i), "text": text})
+    ticks = []
+    for f in (0, 0.25, 0.5, 0.75, 1):
+        value = top * f
+        text = f"{value * 100:.0f} %" if share else f"{value:g}"
+        ticks.append({"y": y(value), "text": text})
+    legend = [{"x": LINE_LEFT + (k % 4) * 205, "y": LINE_H - 6 + (k // 4) * 16, "label": s["label"],
+               "colour": s["colour"]} for k, s in enumerate(drawn)]
+    return {"width": LINE_W, "height": LINE_H + 16 * ((len(drawn) - 1) // 4 if drawn else 0), "left": LINE_LEFT,
+            "right": LINE_W - LINE_RIGHT, "baseline": LINE_TOP + plot_h, "label_y": LINE_H - LINE_BOTTOM + 16,
+            "series": drawn, "ticks": ticks, "labels": labels, "legend": legend}

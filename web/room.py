@@ -11,6 +11,7 @@ Web layer: imports data/ (through views and the access object), web's own module
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -23,11 +24,13 @@ from urllib.parse import urlencode, urlsplit
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from mediebild import labels
 from mediebild.data.access import PageAccess, StoreBusy
+from mediebild.data.item_filter import ItemFilter
 from mediebild.data.sessions import delete_session, delete_user_sessions, find_session, save_session
 from mediebild.data.store import Store
 from mediebild.data.triage import TRIAGE_STATES
@@ -38,6 +41,7 @@ from mediebild.profile import Profile
 from mediebild.sources import SourceConfig
 from mediebild.timeutil import utcnow
 from mediebild.web import texts, views
+from mediebild.web.analyst_reader import AnalystReader
 from mediebild.web.auth import LoginLimiter, Passwords, Session, Sessions, same
 from mediebild.web.config import WebSettings
 
@@ -176,6 +180,15 @@ class Room:
         self._warm: dict[tuple[Any, ...], tuple[Callable[[], tuple[Any, ...]],
                                                 Callable[[duckdb.DuckDBPyConnection], Any], float]] = {}
         self._warmer: threading.Thread | None = None
+        self._analysts: AnalystReader | None = None
+
+    @property
+    def analysts(self) -> AnalystReader:
+        """The published snapshot and search index Sök och trender reads (opened at its first request)."""
+        with self._cache_lock:
+            if self._analysts is None:
+                self._analysts = AnalystReader.for_access(self.access)
+            return self._analysts
 
     # -- reading -------------------------------------------------------------------------------------------------
     def cached(self, key: tuple[Any, ...], build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
@@ -367,3 +380,29 @@ def _live(room: Room, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"as_of": now, "stale": stale}
 
 
+def filter_from(params: QueryParams) -> tuple[ItemFilter, dict[str, Any]]:
+    """The digest's filters from a query string (Flödet, Sök och trender): unknown kinds, information types,
+    source types and tones are left out (the label sets of mediebild.labels, as `mediebild digest` checks them);
+    the second value is what the form shows."""
+
+    def many(name: str, known: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        found = tuple(dict.fromkeys(v for v in params.getlist(name) if v and len(v) <= 200))[:50]
+        return found if known is None else tuple(v for v in found if v in known)
+
+    kinds = many("kind", KINDS)
+    relevance: float | None = None
+    raw = (params.get("min_relevance") or "")[:20]
+    if raw:
+        try:
+            relevance = float(raw.replace(",", "."))
+        except ValueError:
+            relevance = None
+        relevance = min(max(relevance, 0.0), 1.0) if relevance is not None and math.isfinite(relevance) else None
+    chosen = ItemFilter(kinds=kinds, sources=many("source"), langs=tuple(v.lower() for v in many("lang")),
+                        info_types=many("info_type", labels.INFO_TYPES),
+                        source_types=many("source_type", labels.SOURCE_TYPES), tones=many("tone", labels.TONES),
+                        min_relevance=relevance)
+    shown = {"kind": list(kinds), "source": list(chosen.sources), "lang": list(chosen.langs),
+             "info_type": list(chosen.info_types), "source_type": list(chosen.source_types),
+             "tone": list(chosen.tones), "min_relevance": raw if relevance is not None else ""}
+    return chosen, shown

@@ -72,7 +72,34 @@ WORDS: dict[str, dict[str, str]] = {
         "profile_orgs": "Organisationer", "profile_exclude": "Undantag", "profile_query": "Sökfråga",
         "profile_start": "Start",
         "search_title": "Sök och trender",
-        "search_later": "Sökning och trender kommer med analytikernas ärende. Tills dess: mediebild search, trends och top i terminalen, och filtren i Flödet.",
+        "tab_search": "Sök", "tab_trends": "Trender", "tab_top": "Topplistor",
+        "search_query": "Sökfråga", "search_button": "Sök", "sort": "Ordning", "sort_relevance": "mest relevant först",
+        "sort_time": "nyast först",
+        "search_help": "AND, OR, NOT (även OCH, ELLER, INTE), \"fraser\", evak* och fälten source:, lang:, kind:, type:, tone:, story:, title:. Orden böjs: evakuera hittar evakuerades.",
+        "period_": "från–till nedan", "period_1h": "senaste timmen", "period_6h": "senaste 6 timmarna",
+        "period_24h": "senaste dygnet", "period_7d": "senaste 7 dagarna", "since": "Från", "until": "Till (ej med)",
+        "period_hint_search": "Perioderna räknas bakåt från slutet av timmen med den nyaste posten. Tomt från och till: hela tiden.",
+        "period_hint_trends": "Perioderna räknas bakåt från slutet av timmen med den nyaste posten. Tomt: senaste dygnet (6 timmar per kvart, 14 dagar per dag).",
+        "period_hint_top": "Perioderna räknas bakåt från slutet av timmen med den nyaste posten. Tomt: senaste dygnet.",
+        "relevant_only": "Bara poster bedömda som relevanta",
+        "search_problem": "Det gick inte:", "hits_n": "{n} träffar", "hits_more": "fler än {n} träffar",
+        "hits_none": "Inga träffar.", "next_page": "Nästa sida", "first_page": "Första sidan", "original": "originalet",
+        "period_shown": "{since} – {until} (Stockholmstid)", "period_everything": "hela tiden",
+        "search_empty": "Skriv en sökfråga, till exempel: explosion OR smäll, \"stängd väg\" NOT övning, evak* lang:sv",
+        "search_note": "Sidan läser den senast publicerade ögonblicksbilden ({version}); privatpersoner visas med pseudonym för alla roller.",
+        "trends_queries": "Sökfrågor (en per rad, eller åtskilda med komma)", "trends_by": "Per", "by_15min": "kvart",
+        "by_hour": "timme", "by_day": "dag", "trends_show": "Diagrammet visar", "show_count": "antal poster",
+        "show_share": "andel av alla poster", "trends_button": "Visa trender",
+        "trends_none": "Skriv en eller flera sökfrågor för att jämföra dem över tid.",
+        "trends_chart": "Trender", "trends_chart_alt": "Linjediagram över sökfrågornas poster per {by}; samma siffror står i tabellen nedan.",
+        "trends_from": "Från", "trends_all": "Alla poster", "trends_sum": "Summa", "trends_all_line": "alla poster",
+        "trends_search": "Sök",
+        "top_button": "Visa topplistor", "toplist_sources": "Källor", "toplist_entities": "Namngivna", "toplist_places": "Platser",
+        "toplist_organisations": "Organisationer", "toplist_people": "Personer", "toplist_hashtags": "Hashtaggar",
+        "toplist_words": "Ord", "toplist_stories": "Berättelser", "top_name": "Namn", "top_count": "Antal", "top_share": "Andel",
+        "top_previous": "Före", "top_change": "Förändring", "top_new": "ny", "top_empty": "Inget i perioden.",
+        "top_totals": "{total} poster i perioden, {previous} i perioden före.",
+        "top_help": "Andel: av alla poster i perioden med samma urval. Förändring: mot lika lång period just före (”ny” när det saknades då). Klicka på ett namn, en hashtagg eller ett ord för att söka efter det.",
         "forbidden": "Det här får din roll inte göra.", "not_found": "Sidan finns inte.",
         "busy": "Databasen är upptagen av en inhämtning. Försök igen om en stund.",
         "error": "Något gick fel", "back": "Tillbaka till Läget nu",
@@ -166,7 +193,34 @@ WORDS: dict[str, dict[str, str]] = {
         "profile_orgs": "Organisations", "profile_exclude": "Exclusions", "profile_query": "Query",
         "profile_start": "Start",
         "search_title": "Search and trends",
-        "search_later": "Search and trends arrive with the analysts' issue. Until then: mediebild search, trends and top in a terminal, and the filters of the Stream.",
+        "tab_search": "Search", "tab_trends": "Trends", "tab_top": "Top lists",
+        "search_query": "Query", "search_button": "Search", "sort": "Order", "sort_relevance": "most relevant first",
+        "sort_time": "newest first",
+        "search_help": "AND, OR, NOT, \"phrases\", evac* and the fields source:, lang:, kind:, type:, tone:, story:, title:. Words are stemmed: evacuate finds evacuated.",
+        "period_": "from–to below", "period_1h": "last hour", "period_6h": "last 6 hours",
+        "period_24h": "last day", "period_7d": "last 7 days", "since": "From", "until": "To (not included)",
+        "period_hint_search": "Periods count back from the end of the hour of the newest item. Empty from and to: all time.",
+        "period_hint_trends": "Periods count back from the end of the hour of the newest item. Empty: the last day (6 hours by 15 min, 14 days by day).",
+        "period_hint_top": "Periods count back from the end of the hour of the newest item. Empty: the last day.",
+        "relevant_only": "Only items judged relevant",
+        "search_problem": "That did not work:", "hits_n": "{n} hits", "hits_more": "more than {n} hits",
+        "hits_none": "No hits.", "next_page": "Next page", "first_page": "First page", "original": "original",
+        "period_shown": "{since} – {until} (Stockholm time)", "period_everything": "all time",
+        "search_empty": "Type a query, for example: explosion OR blast, \"road closed\" NOT exercise, evac* lang:en",
+        "search_note": "The page reads the newest published snapshot ({version}); private persons are shown by pseudonym to every role.",
+        "trends_queries": "Queries (one per line, or separated by commas)", "trends_by": "By", "by_15min": "15 min",
+        "by_hour": "hour", "by_day": "day", "trends_show": "The chart shows", "show_count": "number of items",
+        "show_share": "share of all items", "trends_button": "Show trends",
+        "trends_none": "Type one or more queries to compare them over time.",
+        "trends_chart": "Trends", "trends_chart_alt": "Line chart of the queries' items per {by}; the table below has the same figures.",
+        "trends_from": "From", "trends_all": "All items", "trends_sum": "Total", "trends_all_line": "all items",
+        "trends_search": "Search",
+        "top_button": "Show top lists", "toplist_sources": "Sources", "toplist_entities": "Named", "toplist_places": "Places",
+        "toplist_organisations": "Organisations", "toplist_people": "People", "toplist_hashtags": "Hashtags",
+        "toplist_words": "Words", "toplist_stories": "Stories", "top_name": "Name", "top_count": "Count", "top_share": "Share",
+        "top_previous": "Before", "top_change": "Change", "top_new": "new", "top_empty": "Nothing in the period.",
+        "top_totals": "{total} items in the period, {previous} in the period before.",
+        "top_help": "Share: of all items in the period under the same filters. Change: against the period of the same length just before (\"new\" when absent then). Click a name, hashtag or word to search for it.",
         "forbidden": "Your role may not do this.", "not_found": "There is no such page.",
         "busy": "The database is busy with a monitoring pass. Try again shortly.",
         "error": "Something went wrong", "back": "Back to Now",
@@ -240,6 +294,16 @@ def when(value: datetime | None, lang: str = "sv") -> str:
         return ""
     t = local(value)
     return f"{t.day} {MONTHS[check(lang)][t.month - 1]} {clock(value, lang)}"
+
+
+def percent(value: float | None, lang: str = "sv", *, signed: bool = False) -> str:
+    """12,5 % (Swedish) or 12.5% (English); "+25 %" with `signed`; "" for None."""
+    if value is None:
+        return ""
+    number = f"{value * 100:+.0f}" if signed else f"{value * 100:.1f}"
+    if lang == "sv":
+        return number.replace(".", ",").replace("-", "−") + " %"
+    return number + "%"
 
 
 def stamp(value: datetime | None) -> str:

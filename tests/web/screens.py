@@ -102,7 +102,9 @@ def main() -> None:
                     page.goto("/flodet?kind=social")
                     shoot(page, "02-stream-social")
                     for path, name in (("/dokument", "04-documents"), ("/kallor", "05-sources"),
-                                       ("/profil", "06-profile"), ("/sok", "07-search")):
+                                       ("/profil", "06-profile"), ("/sok?q=explosion+OR+zaventem", "07-search"),
+                                       ("/sok/trender?queries=explosion%0Azaventem%0Amaalbeek", "08-trends"),
+                                       ("/sok/topp", "09-top")):
                         page.goto(path)
                         shoot(page, name)
                 context.close()

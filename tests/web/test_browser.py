@@ -199,3 +199,86 @@ def test_the_page_updates_when_a_new_pass_lands_without_losing_the_readers_place
     assert abs(after - before) <= 4, (before, after)  # new rows came in above without moving the reader
     assert "uppdaterad" in page.inner_text("#asof")
     assert page.problems == []
+
+
+# -- Sök och trender -----------------------------------------------------------------------------------------------
+def test_a_search_shows_highlighted_hits(page_as):
+    page = page_as("rolf")
+    page.click("nav.pages >> text=Sök och trender")
+    page.fill("#q", "explosion")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/sok\?.*q=explosion.*"))
+    assert page.locator("#hits li.hit").count() > 0
+    assert page.locator("#hits mark").count() > 0
+    assert page.locator("#hits mark").first.inner_text().lower() == "explosion"
+    assert page.problems == []
+
+
+def test_script_in_a_query_or_a_title_on_the_search_page_is_text(page_as):
+    page = page_as("anna")
+    answer = page.goto("/sok?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert answer is not None and answer.status == 400
+    assert page.locator("#problem").is_visible()
+    assert page.input_value("#q") == "<script>alert(1)</script>"
+    page.goto("/sok?q=Centralen&sort=time")
+    evil = page.locator("#hit-evil-1, #hit-copy-1").first
+    assert "<script>" in evil.inner_text() and "<img" in evil.inner_text()
+    assert page.locator("main script, main img").count() == 0
+    assert [p for p in page.problems if "status of 400" not in p] == []  # no dialog, no script error
+
+
+def test_a_malformed_query_shows_its_error_and_keeps_the_form(page_as):
+    page = page_as("anna")
+    page.goto("/sok")
+    page.fill("#q", "(brand AND")
+    page.click("#search-form button[type=submit]")
+    assert "character 1" in page.locator("#problem").inner_text()
+    assert page.input_value("#q") == "(brand AND"
+    assert [p for p in page.problems if "status of 400" not in p] == []  # the page itself answered 400
+
+
+def test_paging_with_the_next_page_link(page_as):
+    page = page_as("anna")
+    page.goto("/sok?q=Centralen+OR+Slussen&sort=time")
+    first = page.locator("#hits li.hit").evaluate_all("els => els.map(e => e.id)")
+    page.click("#next-page")
+    page.wait_for_url(re.compile(r".*cursor=.*"))
+    second = page.locator("#hits li.hit").evaluate_all("els => els.map(e => e.id)")
+    assert len(first) == 20 and second and not set(first) & set(second)
+    assert page.problems == []
+
+
+def test_trends_chart_loads_and_the_table_sums(page_as):
+    page = page_as("anna")
+    page.goto("/sok/trender")
+    page.fill("#queries", "explosion\nSlussen")
+    page.select_option("select[name=by]", "15min")
+    page.click("#trends-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/sok/trender\?.*"))
+    image = page.locator("#trend-chart")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.getElementById('trend-chart').complete")
+    assert image.evaluate("img => img.naturalWidth") > 0
+    answer = page.request.get(image.get_attribute("src"))
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
+    sums = page.evaluate("""() => {
+        const rows = [...document.querySelectorAll('#trend-table tbody tr')];
+        const col = n => rows.reduce((s, r) => s + Number(r.querySelectorAll('td[data-count]')[n].dataset.count), 0);
+        const foot = [...document.querySelectorAll('#trend-table tfoot td[data-count]')].map(td => Number(td.dataset.count));
+        return {cols: [col(0), col(1)], foot};
+    }""")
+    assert sums["cols"] == sums["foot"] and sum(sums["foot"]) > 0
+    assert page.problems == []
+
+
+def test_a_top_list_links_to_a_search(page_as):
+    page = page_as("anna")
+    page.goto("/sok/topp?period=24h")
+    link = page.locator("#top-sources tbody a").first
+    name = link.inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r".*/sok\?.*q=source.*"))
+    assert page.locator("#hits li.hit").count() > 0
+    assert name in page.locator("#hits").inner_text()
+    assert page.locator("select[name=period]").input_value() == "24h"  # the period came along
+    assert page.problems == []
