@@ -65,6 +65,9 @@ def _show(page: Any) -> None:
     shown = f"{page.total:,}".replace(",", " ") if page.total_exact else f"fler än {page.total:,}".replace(",", " ")
     order = "nyast först" if page.sort == "time" else "mest relevant först"
     console.print(f"{shown} träffar ({order})")
+    if page.ranked_within:
+        console.print(f"[dim]Rangordnade bland de {page.ranked_within:,} senaste träffarna; smalna av med tid eller "
+                      "filter för att rangordna alla.[/dim]".replace(",", " "))
     table = Table(show_lines=True)
     table.add_column("publicerad (Stockholm)", no_wrap=True)
     table.add_column("källa")
@@ -125,6 +128,7 @@ def search(
                             min_relevance=chosen.min_relevance, limit=limit, cursor=cursor, sort=order)
     if as_json:
         emit_json({"query": query, "sort": page.sort, "total": page.total, "total_exact": page.total_exact,
+                   "ranked_within": page.ranked_within,
                    "filters": page.filters, "generation": page.generation,
                    "hits": [_hit_json(h) for h in page.hits], "next_cursor": page.next_cursor})
         return

@@ -65,6 +65,7 @@ from mediebild.timeutil import UTC, as_utc
 EPOCH = datetime(1970, 1, 1)
 MICROSECOND = timedelta(microseconds=1)
 US_PER_DAY = 86_400_000_000
+RANK_WINDOW = 50_000  # a relevance search ranks at most the newest this many matches (see _rank_floor)
 SEQ_BITS = 20  # up to a million items published in the same second
 WEIGHTS = (3.0, 1.0, 3.0, 1.0, 0.0)  # title_stem, text_stem, title_word, text_word, facets
 COUNT_CAP = 100_000  # totals above this are shown as "more than"
@@ -168,6 +169,7 @@ class SearchPage:
     generation: int = 0
     sort: str = "relevance"
     filters: dict[str, list[str]] = field(default_factory=dict)
+    ranked_within: int | None = None  # set when only the newest this many matches were ranked (RANK_WINDOW)
 
 
 @dataclass
@@ -464,7 +466,9 @@ class SearchIndex:
             try:
                 generation = self.generation
                 after = self._read_cursor(cursor, fingerprint, generation, sort)
-                hits = self._page(match, low, high, min_relevance, sort, after, limit + 1, restrict)
+                floor = self._rank_floor(match, low, high, min_relevance, restrict) if sort == "relevance" else None
+                hits = self._page(match, low if floor is None else floor, high, min_relevance, sort, after, limit + 1,
+                                  restrict)
                 total, exact = self._total(match, low, high, min_relevance, restrict)
                 more = len(hits) > limit
                 hits = hits[:limit]
@@ -483,7 +487,8 @@ class SearchIndex:
                 filters[key] = sorted(set(filters[key]) | set(values))
         return SearchPage(
             hits=[_hit(details[doc_id], None if sort == "time" else -score, parsed.highlighter) for doc_id, score in hits if doc_id in details],
-            next_cursor=next_cursor, total=total, total_exact=exact, generation=generation, sort=sort, filters=filters)
+            next_cursor=next_cursor, total=total, total_exact=exact, generation=generation, sort=sort, filters=filters,
+            ranked_within=None if floor is None else RANK_WINDOW)
 
     def matching_ids(self, query: str, *, since: datetime | None = None, until: datetime | None = None) -> list[str]:
         """Every item id `query` matches in [since, until), unranked (what trends count; other filters are
@@ -513,6 +518,18 @@ class SearchIndex:
         if parsed.excluded:
             match = f"({match}) NOT ({' OR '.join(f'({e})' for e in parsed.excluded)})"
         return match
+
+    def _rank_floor(self, match: str, low: int, high: int, min_relevance: float | None,
+                    restrict: str | None) -> int | None:
+        """The doc id of the RANK_WINDOW-th newest match, when there are more matches than that (ranking is then
+        done among the newest RANK_WINDOW: BM25 costs 1-2 µs a match, so a word in a million items of a big
+        store would take seconds to rank, and in a running incident the newest matches are the ones wanted)."""
+        relevance_join, relevance_where, params = self._relevance_filter(min_relevance, restrict)
+        row = self._con.execute(
+            f"SELECT fts.rowid FROM fts {relevance_join} WHERE fts MATCH ? AND fts.rowid >= ? AND fts.rowid < ? "
+            f"{relevance_where} ORDER BY fts.rowid DESC LIMIT 1 OFFSET ?",
+            [match, low, high, *params, RANK_WINDOW - 1]).fetchone()
+        return None if row is None else int(row[0])
 
     def _page(self, match: str, low: int, high: int, min_relevance: float | None, sort: str,
               after: tuple[int, float] | None, limit: int, restrict: str | None = None) -> list[tuple[int, float]]:

@@ -193,6 +193,7 @@ def search_data(reading: Reading, ask: Ask) -> dict[str, Any]:
              "title": Snippet(h.title, h.title_highlights).parts(), "snippet": h.snippet.parts()}
             for h in found.hits]
     return {"hits": hits, "total": found.total, "total_exact": found.total_exact, "since": since, "until": until,
+            "ranked_within": found.ranked_within,
             "next": ask.link("/sok", cursor=found.next_cursor) if found.next_cursor else None,
             "first": ask.link("/sok") if ask.cursor else None}
 

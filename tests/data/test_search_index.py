@@ -380,3 +380,16 @@ def test_readers_see_the_old_index_while_a_refresh_runs(store, index):
         assert {h.id for h in reader.search("evakuering*", limit=50).hits} == {"sv-evak2", "n0", "n1", "n2", "n3",
                                                                               "n4"}
     assert index._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_relevance_search_with_very_many_matches_ranks_the_newest_window(many, monkeypatch):
+    import mediebild.data.search_index as search_index
+
+    _, idx = many
+    assert idx.search("brand", limit=5).ranked_within is None
+    monkeypatch.setattr(search_index, "RANK_WINDOW", 20)
+    seen, _, last = page_through(idx, "brand", "relevance")
+    newest = {f"m{n:02d}" for n in range(40, 60)}
+    assert set(seen) == newest and len(seen) == 20
+    assert last.ranked_within == 20 and last.total == 60  # the count still covers every match
+    assert idx.search("brand", sort="time", limit=5).ranked_within is None
