@@ -17,6 +17,15 @@ def test_advice_and_people_get_their_english_words():
     assert {"dead", "injured", "explosion"} <= set(words)
 
 
+def test_services_down_and_their_advice_get_their_english_words():
+    """An IT attack or outage has few casualties and much infrastructure and advice: its wording must reach the
+    English-trained head as outage and advice words (general vocabulary, session 4)."""
+    words = set(gloss("IT-attacken gör att kassasystemen ligger nere på apotek och i butiker", None).split())
+    assert {"cyber", "systems", "down", "outage", "pharmacies", "stores"} <= words
+    assert "change your password" in gloss("Byt lösenord och klicka inte på länkar i mejl", None)
+    assert "do not click" in gloss("Byt lösenord och klicka inte på länkar i mejl", None)
+
+
 def test_other_languages_and_plain_words_are_left_alone():
     texts = ["Two dead after the blast", "Vädret blir fint i morgon"]
     out = glossed_texts(texts, ["en", "sv"])
