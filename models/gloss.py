@@ -74,6 +74,31 @@ WORDS: dict[str, str] = {
     "regering": "government", "minister": "minister", "myndighet": "authorities", "kommun": "municipality",
     "länsstyrelse": "county authorities", "räddningstjänst": "fire brigade rescue services", "insats": "operation response",
     "läget": "situation", "lägesbild": "situation update", "uppgift": "reports information", "bekräft": "confirmed",
+    # services down (IT attacks, outages): what an incident without casualties mostly produces (session 4)
+    "cyberattack": "cyber attack hackers systems down", "cyberangrepp": "cyber attack hackers systems down",
+    "dataintrång": "hacked systems breach", "intrång": "breach hacked", "hacker": "hackers hacked",
+    "hacka": "hacked", "ransomware": "ransomware systems down", "utpressningsprogram": "ransomware systems down",
+    "system": "systems", "datasystem": "computer systems", "server": "servers", "nätverk": "network",
+    "driftstörning": "outage disruption", "störning": "disruption outage", "driftstopp": "outage shut down",
+    "nere": "down", "överbelast": "overloaded", "betalning": "payments", "betala": "pay payments",
+    "kassa": "checkout payments", "bankomat": "atm cash machines", "kontant": "cash", "bank": "banks",
+    "apotek": "pharmacies", "vårdcentral": "health clinic", "mottagning": "clinic", "journal": "medical records",
+    "recept": "prescriptions", "butik": "stores shops", "livsmedel": "food groceries", "drivmedel": "fuel gas",
+    "bränsle": "fuel", "signalfel": "signal failure delays", "kö": "queues lines", "omledning": "detour diverted",
+    "ersättningsbuss": "replacement buses", "biljett": "tickets", "färja": "ferry", "hamn": "port",
+    "fjärrvärme": "heating", "uppvärmning": "heating", "reservkraft": "backup power generators",
+    "reservelverk": "backup generators power", "kraftverk": "power plant", "elbolag": "power company",
+    "mobiltäckning": "mobile network coverage", "telefoni": "phone lines", "bredband": "internet broadband",
+    "webbplats": "website", "hemsida": "website", "vattenverk": "water treatment plant",
+    "vattenförsörjning": "water supply", "vattenledning": "water main", "nödvatten": "emergency water supply",
+    "tankbil": "water tanks", "kokning": "boil water advisory", "reparer": "repair crews", "drift": "service",
+    # advice for such incidents
+    "lösenord": "passwords", "nätfiske": "phishing scam warning", "bedrag": "scam fraud warning",
+    "bedräger": "scam fraud warning", "bluff": "scam fake", "falsk": "fake false", "bör": "should",
+    "kontrollera": "check", "hemberedskap": "emergency preparedness kit", "krisberedskap": "emergency preparedness",
+    "ficklampa": "flashlight", "batteri": "batteries", "radio": "radio", "förvara": "store", "sparsam": "conserve",
+    "begränsa": "limit", "hygien": "hygiene", "ombe": "asked urged", "kontakta": "contact",
+    "krisinformation": "crisis information updates", "cybersäkerhet": "cyber security",
 }
 
 # multi-word phrases on the lower-cased text (before lemmas)
@@ -87,6 +112,12 @@ PHRASES: dict[str, str] = {
     "mina tankar": "my thoughts", "våra tankar": "our thoughts", "vila i frid": "rest in peace",
     "går som vanligt": "running normally", "ställs in": "cancelled", "ställts in": "cancelled",
     "håller stängt": "closed", "har stängts": "closed", "är stängd": "closed",
+    "it-attack": "cyber attack hackers computer systems", "it-angrepp": "cyber attack hackers computer systems",
+    "ligger nere": "is down outage", "legat nere": "was down outage", "fungerar inte": "not working outage",
+    "fungerar igen": "working again restored", "igång igen": "back up restored", "i drift igen": "back in service",
+    "byt lösenord": "change your password", "klicka inte": "do not click links", "lämna inte ut": "do not share",
+    "drick inte": "do not drink", "använd inte": "do not use", "ha hemma": "keep at home supplies",
+    "se till att": "make sure", "ring inte": "do not call", "spara vatten": "save water",
 }
 
 _MIN_PREFIX = 4  # shorter keys match only as a whole lemma

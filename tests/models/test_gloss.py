@@ -17,6 +17,15 @@ def test_advice_and_people_get_their_english_words():
     assert {"dead", "injured", "explosion"} <= set(words)
 
 
+def test_services_down_and_their_advice_get_their_english_words():
+    """An IT attack or outage has few casualties and much infrastructure and advice: its wording must reach the
+    English-trained head as outage and advice words (general vocabulary, session 4)."""
+    words = set(gloss("IT-attacken gör att kassasystemen ligger nere på apotek och i butiker", None).split())
+    assert {"cyber", "systems", "down", "outage", "pharmacies", "stores"} <= words
+    assert "change your password" in gloss("Byt lösenord och klicka inte på länkar i mejl", None)
+    assert "do not click" in gloss("Byt lösenord och klicka inte på länkar i mejl", None)
+
+
 def test_other_languages_and_plain_words_are_left_alone():
     texts = ["Two dead after the blast", "Vädret blir fint i morgon"]
     out = glossed_texts(texts, ["en", "sv"])
@@ -54,17 +63,21 @@ def test_swedish_information_types_on_the_demo_smoke():
 # it would become a selection criterion; its score is reported in models/artifacts/categories.md.
 
 
-# A Swedish information-type development set that is not the demo (models/eval_data/dev/sv_info_type_dev.csv, 60 texts,
-# 10 per class, incidents of the other dev sets): weighted F1 0.562 with the glosses, 0.460 without. Never lower.
-FLOOR_DEV_INFO_TYPE_F1 = 0.54
+# Swedish information-type development sets that are not the demo: dev/sv_info_type_dev.csv (60 texts, 10 per class,
+# incidents of the other dev sets: weighted F1 0.460 without glosses, 0.562 with them, 0.575 with the services-down
+# wording of session 4) and the relevant rows of the dev incident sets (uppsala_water 0.389 -> 0.413, sundsvall_bridge
+# 0.534 -> 0.527 in session 4). Never lower.
+FLOOR_DEV_INFO_TYPE_F1 = {"sv_info_type_dev.csv": 0.56, "uppsala_water/items.csv": 0.40,
+                          "sundsvall_bridge/items.csv": 0.51}
 
 
-def test_swedish_information_types_on_the_development_set_meet_floor():
+@pytest.mark.parametrize("name", sorted(FLOOR_DEV_INFO_TYPE_F1))
+def test_swedish_information_types_on_the_development_sets_meet_floor(name):
     from pathlib import Path
 
     from mediebild.models.eval.classifiers import eval_info_type_csv
 
-    here = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / "sv_info_type_dev.csv"
+    here = Path(__file__).resolve().parents[2] / "models" / "eval_data" / "dev" / name
     result = eval_info_type_csv(here)
-    print(f"dev information type weighted F1 {result['weighted_f1']}")
-    assert result["n"] >= 60 and result["weighted_f1"] >= FLOOR_DEV_INFO_TYPE_F1
+    print(f"{name}: dev information type weighted F1 {result['weighted_f1']}")
+    assert result["n"] >= 60 and result["weighted_f1"] >= FLOOR_DEV_INFO_TYPE_F1[name]
