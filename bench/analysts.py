@@ -157,7 +157,7 @@ sys.path.insert(0, sys.argv[4])
 import analysts as bench
 from mediebild.data.snapshot import publish_database
 from mediebild.data.store import STEP_WAIT_SECONDS, Store
-db, first, passes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+db, first, passes, search = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[5] == "1"
 n_total = first
 for k in range(passes):
     a = first + k * 2000
@@ -166,14 +166,15 @@ for k in range(passes):
         with store.transaction():
             bench.insert_range(store.con, a, a + 2000, a + 2000)
     t1 = time.perf_counter()
-    result = publish_database(db)
+    result = publish_database(db, search=search)
     print(json.dumps({"pass_s": t1 - t0, "publish_s": result.seconds}), flush=True)
 """
 
 
-def run_writer(db: Path, first: int, passes: int) -> subprocess.Popen:
+def run_writer(db: Path, first: int, passes: int, search: bool) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(first), str(passes),
-                             str(Path(__file__).resolve().parent)], stdout=subprocess.PIPE, text=True)
+                             str(Path(__file__).resolve().parent), "1" if search else "0"],
+                            stdout=subprocess.PIPE, text=True)
 
 
 def writer_figures(proc: subprocess.Popen) -> dict[str, float]:
@@ -262,6 +263,9 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=10, help="ingest passes measured with and without readers")
     parser.add_argument("--work", type=Path, default=Path("bench-out/analysts"))
     parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
+    parser.add_argument("--no-search", action="store_true",
+                        help="publish without the search index (its first build at 10M takes over half an hour; "
+                             "bench/search.py measures search on its own)")
     args = parser.parse_args()
 
     from mediebild.data.snapshot import publish_database
@@ -275,13 +279,13 @@ def main() -> None:
 
     if current_version(snapshot_root(db)) is None:
         t0 = time.perf_counter()
-        first = publish_database(db)
+        first = publish_database(db, search=not args.no_search)
         print(f"first publish (everything, with the search index) {time.perf_counter() - t0:.0f} s: "
               f"{json.dumps(first.search)}", flush=True)
     first_id = args.items + 10_000_000 * int(time.time() % 1000)  # new ids every run
 
     print("\n== ingest passes of 2,000 items (write + publish), no readers")
-    alone = writer_figures(run_writer(db, first_id, args.passes))
+    alone = writer_figures(run_writer(db, first_id, args.passes, not args.no_search))
     print(json.dumps(alone))
 
     print(f"\n== readers on a quiet store ({args.repeat} rounds)")
@@ -290,7 +294,7 @@ def main() -> None:
         print(f"{name:45s} {pct(values)}")
 
     print("\n== the same while the ingest loop writes and publishes")
-    writer = run_writer(db, first_id + 1_000_000, args.passes)
+    writer = run_writer(db, first_id + 1_000_000, args.passes, not args.no_search)
     busy = measure(db, args.repeat)
     for name, values in busy.items():
         print(f"{name:45s} {pct(values)}")
