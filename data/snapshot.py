@@ -344,6 +344,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             cur.execute("CREATE OR REPLACE TEMP TABLE shown_social (id VARCHAR, author VARCHAR, url VARCHAR, "
                         "raw JSON, title VARCHAR, text VARCHAR)")
             cur.execute("BEGIN TRANSACTION")
+            cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS "
+                        "SELECT id, CAST(published_at AS DATE) AS day FROM items")
             publisher = _Publisher(cur, root, prev, progress)
             tables_meta: dict[str, Any] = {}
             changed_days: dict[str, set[str]] = {}

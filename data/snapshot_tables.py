@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The item's UTC day, for tables keyed by item id (joined to items as `i`).
-ITEM_DAY = "CAST(i.published_at AS DATE)"
-ITEM_JOIN = "JOIN items i ON i.id = t.item_id"
+# The item's UTC day, for tables keyed by item id: the publisher makes the TEMP table item_day (id, day) once,
+# which is cheaper to join than the items themselves (measured at 10M items: signatures 5.5 s -> see bench).
+ITEM_DAY = "i.day"
+ITEM_JOIN = "JOIN item_day i ON i.id = t.item_id"
 _TERM_KEYS = "hour, kind, relevant"
 _TERM_ROW = ("date_trunc('hour', i.published_at) AS hour, i.kind, coalesce(e.relevant, FALSE) AS relevant, "
              "i.id AS item_id, CAST(i.published_at AS DATE) AS day")
@@ -43,12 +44,15 @@ TABLES: tuple[TableSpec, ...] = (
     # reads and exports scan one table (the view `items` shows the store's own columns of it). shown_social:
     # social items of private persons as documents show them (made by the publisher).
     TableSpec("items", """items t LEFT JOIN shown_social p ON p.id = t.id
-                  LEFT JOIN enrichments e ON e.item_id = t.id
-                  LEFT JOIN story_items si ON si.item_id = t.id
-                  LEFT JOIN copies c ON c.item_id = t.id
+                  LEFT JOIN (SELECT * FROM enrichments WHERE item_id IN (SELECT i.id FROM items i WHERE {days})) e
+                         ON e.item_id = t.id
+                  LEFT JOIN (SELECT * FROM story_items WHERE item_id IN (SELECT i.id FROM items i WHERE {days})) si
+                         ON si.item_id = t.id
+                  LEFT JOIN (SELECT * FROM copies WHERE item_id IN (SELECT i.id FROM items i WHERE {days})) c
+                         ON c.item_id = t.id
                   LEFT JOIN (SELECT n.item_id, list({'label': n.label, 'text': n.text, 'entity': n.norm_id}
                                                     ORDER BY n.start_char) AS entities
-                               FROM entities n JOIN items i ON i.id = n.item_id WHERE {days}
+                               FROM entities n WHERE n.item_id IN (SELECT i.id FROM items i WHERE {days})
                               GROUP BY n.item_id) ents ON ents.item_id = t.id""",
               day="CAST(t.published_at AS DATE)", signature_source="items t",
               signature="hash(t.id, t.version, t.fetched_at, t.updated_at, t.purged_at, t.lang, t.title, t.author)",
