@@ -204,14 +204,35 @@ class TopRow:
                 "change": None if self.change is None else round(self.change, 3)}
 
 
-def _total(con: duckdb.DuckDBPyConnection, selection: Selection) -> int:
-    counts, _ = volume(con, replace(selection), "day")
-    return sum(counts.values())
+def _totals(con: duckdb.DuckDBPyConnection, selection: Selection) -> tuple[int, int]:
+    """All items in the period and in the one before it, in one read (hour buckets of both periods)."""
+    previous = selection.previous()
+    if selection.rollup_where(VOLUME_DIMS) is None and selection.rollup_where(CATEGORY_DIMS) is None:
+        # not on whole hours, or filters the rollups lack: count each period (an hour may straddle the two)
+        return (sum(volume(con, selection, "day")[0].values()), sum(volume(con, previous, "day")[0].values()))
+    counts, _ = volume(con, replace(selection, since=previous.since), "hour")
+    boundary = selection.since.astimezone(STOCKHOLM).replace(tzinfo=None)
+    now = sum(n for start, n in counts.items() if start >= boundary)
+    return now, sum(counts.values()) - now
 
 
-def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
-                limit: int | None) -> tuple[list[tuple[str, str, str | None, int]], bool]:
-    """[(key, name, label, count)] for one period, biggest first; and whether a rollup answered."""
+def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection, limit: int | None,
+                only: list[str] | None = None) -> tuple[list[tuple[str, str, str | None, int]], bool]:
+    """[(key, name, label, count)] for one period, biggest first; and whether a rollup answered. `only`: just
+    these keys (the previous period of a top list needs only the current top's keys; DuckDB pushes the filter
+    below the grouping)."""
+    if only is not None:
+        rows, used = _top_counts_sql(con, what, selection, None)
+        sql, params = rows
+        wrapped = (f"SELECT * FROM ({sql}) q(key, name, label, n) WHERE key IN (SELECT unnest(?::VARCHAR[]))")
+        return _rows(con, wrapped, [*params, only]), used
+    (sql, params), used = _top_counts_sql(con, what, selection, limit)
+    return _rows(con, sql, params), used
+
+
+def _top_counts_sql(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
+                    limit: int | None) -> tuple[tuple[str, list[Any]], bool]:
+    """The SQL of _top_counts and its parameters; and whether it reads a rollup."""
     top = f"LIMIT {int(limit)}" if limit else ""
     if what == "sources":
         found = selection.rollup_where(VOLUME_DIMS)
@@ -220,12 +241,12 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
             sql = f"""SELECT r.source_id, coalesce(s.name, r.source_id), NULL, sum(r.items)::BIGINT AS n
                         FROM volume_hourly r LEFT JOIN sources s ON s.id = r.source_id WHERE {where}
                        GROUP BY ALL ORDER BY n DESC, 1 {top}"""
-            return _rows(con, sql, params), True
+            return (sql, params), True
         where, params = selection.where()
         sql = f"""SELECT i.source_id, coalesce(s.name, i.source_id), NULL, count(*) AS n
                     FROM items i LEFT JOIN enrichments e ON e.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
                    WHERE {where} GROUP BY ALL ORDER BY n DESC, 1 {top}"""
-        return _rows(con, sql, params), False
+        return (sql, params), False
     if what in ("entities", *ENTITY_LABELS):
         label = ENTITY_LABELS.get(what)
         found = selection.rollup_where(MENTION_DIMS)
@@ -237,7 +258,7 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
             name = "arg_max(r.name, r.mentions + CASE WHEN r.name <> lower(r.name) THEN 1e9 ELSE 0 END)"
             sql = f"""SELECT r.entity, {name}, any_value(r.label), sum(r.items)::BIGINT AS n
                         FROM entity_mentions_hourly r WHERE {where} GROUP BY r.entity ORDER BY n DESC, 1 {top}"""
-            return _rows(con, sql, params), True
+            return (sql, params), True
         where, params = selection.where()
         if label:
             where, params = where + " AND n.label = ?", [*params, label]
@@ -246,7 +267,7 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
                          count(DISTINCT i.id) AS c
                     FROM entities n JOIN items i ON i.id = n.item_id LEFT JOIN enrichments e ON e.item_id = i.id
                    WHERE {where} GROUP BY entity ORDER BY c DESC, 1 {top}"""
-        return _rows(con, sql, params), False
+        return (sql, params), False
     if what in ("hashtags", "words"):
         kind = "hashtag" if what == "hashtags" else "word"
         found = selection.rollup_where(TERM_DIMS)
@@ -254,7 +275,7 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
             where, params = found
             sql = f"""SELECT r.term, r.term, NULL, sum(r.items)::BIGINT AS n FROM terms_hourly r
                        WHERE {where} AND r.term_kind = ? GROUP BY r.term ORDER BY n DESC, 1 {top}"""
-            return _rows(con, sql, [*params, kind]), True
+            return (sql, [*params, kind]), True
         where, params = selection.where()
         terms = ("string_split(coalesce(e.lemmas, ''), ' ')" if kind == "word" else
                  "list_transform(regexp_extract_all(i.title || ' ' || i.text, '#([[:alnum:]_]+)', 1), lambda x: lower(x))")
@@ -263,7 +284,7 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
                       FROM items i LEFT JOIN enrichments e ON e.item_id = i.id
                      WHERE {where} AND i.purged_at IS NULL)
                    WHERE length(term) > 1 GROUP BY term ORDER BY n DESC, 1 {top}"""
-        return _rows(con, sql, params), False
+        return (sql, params), False
     if what == "stories":
         where, params = selection.where()
         sql = f"""SELECT si.story_id, coalesce(st.headline, si.story_id), CASE WHEN st.rumour THEN 'rumour' END,
@@ -271,7 +292,7 @@ def _top_counts(con: duckdb.DuckDBPyConnection, what: str, selection: Selection,
                     FROM story_items si JOIN items i ON i.id = si.item_id LEFT JOIN enrichments e ON e.item_id = i.id
                     LEFT JOIN stories st ON st.id = si.story_id
                    WHERE {where} GROUP BY ALL ORDER BY n DESC, 1 {top}"""
-        return _rows(con, sql, params), False
+        return (sql, params), False
     raise UserError(f"top {what!r}: use one of {', '.join(TOP_LISTS)}")
 
 
@@ -295,11 +316,11 @@ def top(con: duckdb.DuckDBPyConnection, what: str, selection: Selection, *, limi
         raise UserError(f"top {what!r}: use one of {', '.join(TOP_LISTS)}")
     current, used_rollup = _top_counts(con, what, selection, limit)
     keys = [row[0] for row in current]
-    before = {row[0]: row[3] for row in _top_counts(con, what, selection.previous(), None)[0] if row[0] in keys}
-    total = _total(con, selection)
+    before = {row[0]: row[3] for row in _top_counts(con, what, selection.previous(), None, only=keys)[0]}
+    total, previous_total = _totals(con, selection)
     rows = [TopRow(key, name, count, count / total if total else 0.0, before.get(key, 0), label)
             for key, name, label, count in current]
-    return TopList(what, selection, total, _total(con, selection.previous()), rows, used_rollup)
+    return TopList(what, selection, total, previous_total, rows, used_rollup)
 
 
 # -- export and SQL ----------------------------------------------------------------------------------------
