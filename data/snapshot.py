@@ -484,9 +484,31 @@ def publish_database(db_path: Path | str, *, search: bool = True, drop_older: bo
     from mediebild.data.store import Store
 
     with Store.open(db_path, wait=PUBLISH_WAIT_SECONDS) as store:
-        result = publish(store.con, db_path, search=search, drop_older=drop_older, progress=progress)
+        with _memory_capped(store.con):
+            result = publish(store.con, db_path, search=search, drop_older=drop_older, progress=progress)
     note_source(db_path, result.version)
     return result
+
+
+PUBLISH_MEMORY = "1536MB"  # DuckDB spills beyond this (its default is 80 % of the machine: 3.9 GiB at 10M items)
+
+
+@contextmanager
+def _memory_capped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap the database instance's memory while publishing, then give back what it had (the same process may
+    hold the file through other connections, which share the instance)."""
+    import tempfile
+
+    before = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    spill = Path(tempfile.gettempdir()) / "mediebild-spill"
+    con.execute(f"SET memory_limit = '{PUBLISH_MEMORY}'")
+    if before is not None and not before[1]:
+        con.execute(f"SET temp_directory = '{spill}'")
+    try:
+        yield
+    finally:
+        if before is not None:
+            con.execute(f"SET memory_limit = '{before[0]}'")
 
 
 def note_source(db_path: Path | str, version: str) -> None:
