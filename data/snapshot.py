@@ -43,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from mediebild.data.privacy import privacy_key
-from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
+from mediebild.data.snapshot_tables import BY_NAME, ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
 from mediebild.errors import StoreError
 from mediebild.privacy import PrivacyPolicy
 from mediebild.timeutil import utcnow
@@ -181,24 +181,33 @@ class _Publisher:
         rows = self.cur.execute(f"DESCRIBE SELECT {spec.columns} FROM {source}").fetchall()
         return ";".join(f"{r[0]} {r[1]}" for r in rows)
 
-    def signatures(self, spec: TableSpec) -> dict[str, list[int]]:
-        """{day: [rows, xor of row hashes]} ('*' for a whole table)."""
+    def signatures(self, spec: TableSpec, hot: set[str] | None = None) -> dict[str, list[int]]:
+        """{slice: [rows, xor of row hashes]} ('*' for a whole table). A slice is a day ("2016-03-22"), or for a
+        table with an hour and a day in `hot`, an hour ("2016-03-22T13")."""
         source = spec.signature_source or spec.source
         if spec.day is None:
             row = self.cur.execute(f"SELECT count(*), coalesce(bit_xor({spec.signature}), 0) FROM {source}"
                                    ).fetchone()
             return {"*": [int(row[0]), int(row[1])]} if row else {}
+        hour = spec.hour if spec.hour is not None else "NULL"
         rows = self.cur.execute(
-            f"SELECT CAST({spec.day} AS VARCHAR), count(*), bit_xor({spec.signature}) FROM {source} "
-            f"WHERE {spec.day} IS NOT NULL GROUP BY 1").fetchall()
-        return {str(r[0]): [int(r[1]), int(r[2])] for r in rows}
+            f"SELECT CAST({spec.day} AS VARCHAR), {hour}, count(*), bit_xor({spec.signature}) FROM {source} "
+            f"WHERE {spec.day} IS NOT NULL GROUP BY 1, 2").fetchall()
+        return _fold(rows, hot or set())
+
+    def hot_days(self, spec: TableSpec) -> set[str]:
+        """The newest HOT_DAYS days of a table: those a pass keeps adding to, written an hour a file."""
+        rows = self.cur.execute(f"SELECT DISTINCT CAST({spec.day} AS VARCHAR) FROM {spec.signature_source or spec.source} "
+                                f"WHERE {spec.day} IS NOT NULL ORDER BY 1 DESC LIMIT {HOT_DAYS}").fetchall()
+        return {str(r[0]) for r in rows}
 
     def changed(self, name: str, now: dict[str, list[int]], schema: str) -> set[str]:
         before = self.prev_meta.get("tables", {}).get(name)
         if before is None or before.get("schema") != schema or not self._has_files(name):
             return set(now)
         old: dict[str, list[int]] = before.get("days", {})
-        return {day for day in set(now) | set(old) if now.get(day) != old.get(day)}
+        # slices gone since (a day forgotten, an hour folded into its day) are simply not linked
+        return {key for key in now if now[key] != old.get(key)}
 
     def _has_files(self, name: str) -> bool:
         return self.prev is not None and (self.prev / name).is_dir()
@@ -254,10 +263,11 @@ class _Publisher:
 
     def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str],
                     sizes: dict[str, int] | None = None) -> tuple[int, int]:
-        """Write the changed days of one table (or the whole table), link the rest; (written, linked).
+        """Write the changed slices of one table (or the whole table), link the rest; (written, linked).
 
-        Days are written a group at a time (about ROWS_PER_COPY rows by `sizes`, the rows per day), so a first
-        publish of a big store does not hold every day's partition in memory at once.
+        Days are written a group at a time (about ROWS_PER_COPY rows by `sizes`, the rows per slice), so a first
+        publish of a big store does not hold every day's partition in memory at once; an hour slice is one file
+        of its own (`day=D/hHH.parquet`).
         """
         target = tmp / spec.name
         target.mkdir()
@@ -276,25 +286,53 @@ class _Publisher:
         self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
                          f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
         written = linked = 0
-        for group in _groups(sorted(days), sizes or {}):
+        whole_days = sorted(d for d in days if "T" not in d)
+        for group in _groups(whole_days, sizes or {}):
             narrowed = source.replace("{days}", _item_day_predicate(group))
             self.cur.execute(
                 f"COPY (SELECT {columns}, {spec.day} AS day FROM {narrowed} WHERE {spec.day} IN ({_day_list(group)})) "
                 f"TO '{target}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE, COMPRESSION zstd)")
             written += len(group)
+        for key in sorted(d for d in days if "T" in d):
+            day, hour = key.split("T")
+            folder = target / f"day={day}"
+            folder.mkdir(exist_ok=True)
+            start = f"TIMESTAMP '{day} {int(hour):02d}:00:00'"
+            narrowed = source.replace("{days}", f"i.published_at >= {start} AND i.published_at < {start} + INTERVAL 1 HOUR")
+            self.cur.execute(
+                f"COPY (SELECT {columns} FROM {narrowed} WHERE {spec.day} = DATE '{day}' AND {spec.hour} = {int(hour)}) "
+                f"TO '{folder / f'h{int(hour):02d}.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+            written += 1
         if self.prev is not None and (self.prev / spec.name).is_dir():
             for part in (self.prev / spec.name).iterdir():
                 day = part.name.partition("=")[2]
-                if day == PLACEHOLDER_DAY or day in days or day not in all_days:
+                if day == PLACEHOLDER_DAY:
                     continue
-                (target / part.name).mkdir(exist_ok=True)
                 for file in part.iterdir():
+                    hourly = file.name.startswith("h")
+                    key = f"{day}T{int(file.name[1:3])}" if hourly else day
+                    if key in days or key not in all_days:
+                        continue
+                    (target / part.name).mkdir(exist_ok=True)
                     os.link(file, target / part.name / file.name)
                     linked += 1
         return written, linked
 
 
 ROWS_PER_COPY = 1_000_000
+HOT_DAYS = 2  # the newest days are written an hour a file: a pass then rewrites the hours it touched
+
+
+def _fold(rows: list[tuple[Any, ...]], hot: set[str]) -> dict[str, list[int]]:
+    """(day, hour, rows, xor) per hour -> slices: the hours of hot days, whole other days."""
+    slices: dict[str, list[int]] = {}
+    for day, hour, count, xor in rows:
+        key = f"{day}T{int(hour)}" if day in hot and hour is not None else str(day)
+        if key in slices:
+            slices[key] = [slices[key][0] + int(count), slices[key][1] ^ int(xor)]
+        else:
+            slices[key] = [int(count), int(xor)]
+    return slices
 
 
 def _groups(days: list[str], sizes: dict[str, int]) -> list[set[str]]:
@@ -344,17 +382,18 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             cur.execute("CREATE OR REPLACE TEMP TABLE shown_social (id VARCHAR, author VARCHAR, url VARCHAR, "
                         "raw JSON, title VARCHAR, text VARCHAR)")
             cur.execute("BEGIN TRANSACTION")
-            cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS "
-                        "SELECT id, CAST(published_at AS DATE) AS day FROM items")
+            cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS SELECT id, CAST(published_at AS DATE) AS day, "
+                        "date_part('hour', published_at) AS hour FROM items")
             publisher = _Publisher(cur, root, prev, progress)
             tables_meta: dict[str, Any] = {}
             changed_days: dict[str, set[str]] = {}
             rollup_days: set[str] = set()
+            hot = publisher.hot_days(BY_NAME["items"])
             for spec in TABLES:
                 if spec.rollup:
                     continue
                 publisher.progress(f"signature {spec.name}")
-                signatures = publisher.signatures(spec)
+                signatures = publisher.signatures(spec, hot if spec.hour is not None else None)
                 schema = publisher.schema(spec)
                 changed_days[spec.name] = publisher.changed(spec.name, signatures, schema)
                 tables_meta[spec.name] = {"schema": schema, "days": signatures}
@@ -371,7 +410,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 fresh = before is None or before.get("schema") != schema or not publisher._has_files(spec.name)
                 changed_days[spec.name] = set(item_days) if fresh else set(rollup_days) & item_days
                 tables_meta[spec.name] = {"schema": schema, "days": {d: [0, 0] for d in item_days}}
-            publisher.shown_social(changed_days["items"], key)
+            publisher.shown_social({d.split("T")[0] for d in changed_days["items"]}, key)
             for spec in TABLES:
                 publisher.progress(f"write {spec.name}")
                 all_days = _day_keys(tables_meta[spec.name]["days"])
@@ -398,7 +437,10 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
 
         (tmp / "views.sql").write_text(views_sql(final), encoding="utf-8")
         if search:
-            search_days = {d for t in ("items", "enrichments", "story_items") for d in changed_days[t] if d != "*"}
+            search_days = {d.split("T")[0] for t in ("items", "enrichments", "story_items")
+                           for d in changed_days[t] if d != "*"}
+            before = publisher.prev_meta.get("tables", {}).get("items", {}).get("days", {})
+            search_days |= {d.split("T")[0] for d in before if d not in tables_meta["items"]["days"]}  # emptied
             result.search = _refresh_search(root, tmp, search_days, full=prev is None)
         _fsync_tree(tmp)
         os.replace(tmp, final)

@@ -185,3 +185,26 @@ def test_mentions_of_private_accounts_are_redacted_and_public_ones_kept(analyst_
     assert "anna_k" not in title + text and "bertil_b" not in (author or "")
     assert "@polisen_sthlm" in text and "@privatperson-" in text
     assert url is None
+
+
+def test_the_newest_days_are_written_an_hour_a_file_and_compacted_when_they_cool(analyst_db, monkeypatch):
+    import mediebild.data.snapshot as snapshot
+
+    first = publish_database(analyst_db)
+    with Store.open(analyst_db, read_only=True) as store:
+        newest = store.con.execute("SELECT max(published_at) FROM items").fetchone()[0]
+        expected = _counts(store.con, BASE_TABLES)
+    today = f"day={newest.date()}"
+    assert all(p.name.startswith("h") for p in (first.folder / "items" / today).iterdir())
+    new_ids = analyst_data.add_pass(analyst_db, n=2)  # a pass touches one hour: the other hours are linked
+    second = publish_database(analyst_db)
+    assert second.written["items"] == 1 and second.linked_files > 0
+    monkeypatch.setattr(snapshot, "HOT_DAYS", 0)  # the day cools (as it does when a newer day starts)
+    third = publish_database(analyst_db)
+    assert [p.name for p in (third.folder / "items" / today).iterdir()] == ["data_0.parquet"]  # compacted
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        counts = _counts(snap.con, BASE_TABLES)
+        assert counts["items"] == expected["items"] + len(new_ids)
+        assert snap.con.execute("SELECT sum(items) FROM volume_hourly").fetchone()[0] == counts["items"]
+    with Store.open(analyst_db, read_only=True) as store:
+        assert _counts(store.con, BASE_TABLES) == counts
