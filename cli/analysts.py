@@ -7,9 +7,8 @@ The options every analyst command shares (period, kind, language, source, type, 
 
 from __future__ import annotations
 
-import re
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -17,12 +16,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, err_console, parse_when
 from mediebild.errors import UserError
 from mediebild.timeutil import STOCKHOLM
 
 SinceOption = Annotated[Optional[str], typer.Option(
-    "--since", help="Start: YYYY-MM-DD[THH[:MM]] Stockholm time (or with an offset), or a span before --until: 6h, 7d.")]
+    "--since", help="Start: YYYY-MM-DD[THH[:MM]] Stockholm time (or with an offset), or a span before --until: "
+                    "90min, 6h, 7d.")]
 UntilOption = Annotated[Optional[str], typer.Option(
     "--until", help="End (not included), same forms; default: the end of the newest hour with items.")]
 KindOption = Annotated[Optional[str], typer.Option("--kind", help="Only these kinds: editorial, social, official.")]
@@ -35,27 +35,6 @@ MinRelevanceOption = Annotated[Optional[float], typer.Option(
     "--min-relevance", help="Only items whose relevance score is at least this (0-1).")]
 RelevantOption = Annotated[bool, typer.Option("--relevant", help="Only items judged relevant to the incident.")]
 
-SPAN = re.compile(r"^(\d+)\s*(min|m|h|d)$")
-
-
-def parse_when(text: str, *, anchor: datetime | None = None) -> datetime:
-    """A point in time, aware: ISO date/time (Stockholm unless it has an offset), or a span before `anchor`."""
-    text = text.strip()
-    span = SPAN.match(text)
-    if span:
-        if anchor is None:
-            raise UserError(f"{text!r}: a span needs an end to count back from")
-        n, unit = int(span.group(1)), span.group(2)
-        delta = {"min": timedelta(minutes=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
-                 "d": timedelta(days=n)}[unit]
-        return anchor - delta
-    candidate = text if len(text) != 13 else text + ":00"  # YYYY-MM-DDTHH
-    try:
-        value = datetime.fromisoformat(candidate)
-    except ValueError:
-        raise UserError(f"not a time: {text!r} (use YYYY-MM-DD, YYYY-MM-DDTHH[:MM], or a span such as 6h)") from None
-    return value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value
-
 
 def build_selection(con: Any, since: str | None, until: str | None, kind: str | None, lang: str | None,
                     source: str | None, info_type: str | None, tone: str | None, min_relevance: float | None,
@@ -64,8 +43,8 @@ def build_selection(con: Any, since: str | None, until: str | None, kind: str | 
     from mediebild.cli.digest import build_filter
     from mediebild.data.analysts import Selection, data_end
 
-    end = parse_when(until) if until else data_end(con)
-    start = parse_when(since, anchor=end) if since else end - default_span
+    end = parse_when(until) or data_end(con)
+    start = parse_when(since, now=end) or end - default_span
     if start >= end:
         raise UserError(f"--since ({start:%Y-%m-%d %H:%M}) must be before --until ({end:%Y-%m-%d %H:%M})")
     return Selection(start, end, build_filter(kind, info_type, None, tone, lang, source, min_relevance),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from mediebild.errors import UserError
+from mediebild.timeutil import STOCKHOLM, as_utc, utcnow
 
 DEFAULT_DB = Path("mediebild.duckdb")
 
@@ -59,7 +63,26 @@ def open_store(db: Path, *, read_only: bool = False, create: bool = False):
     return Store.open(db, read_only=read_only, create=create, wait=WRITE_WAIT_SECONDS, on_wait=_say_waiting)
 
 
-WRITE_WAIT_SECONDS = 120.0  # a pass holds the file for the seconds one step takes; a command waits for the gap
+WRITE_WAIT_SECONDS = 120.0
+
+_SPAN = re.compile(r"^(\d+)\s*(min|m|h|d)$")
+_SPAN_UNITS = {"min": "minutes", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_when(text: str | None, *, now: datetime | None = None) -> datetime | None:
+    """A time for --since/--until: a span back from `now` (`90min`, `6h`, `7d`; default now: the clock), or
+    `YYYY-MM-DD[THH[:MM]]` / an ISO time; naive times are Stockholm time. Aware UTC, or None for None."""
+    if text is None:
+        return None
+    text = text.strip()
+    span = _SPAN.match(text)
+    if span:
+        return (now or utcnow()) - timedelta(**{_SPAN_UNITS[span.group(2)]: int(span.group(1))})
+    try:
+        value = datetime.fromisoformat(text if len(text) != 13 else text + ":00")
+    except ValueError as exc:
+        raise UserError(f"not a time: {text!r} (use 6h, 7d, 2016-03-22, 2016-03-22T09 or 2016-03-22T09:30)") from exc
+    return as_utc(value if value.tzinfo is not None else value.replace(tzinfo=STOCKHOLM))  # a pass holds the file for the seconds one step takes; a command waits for the gap
 
 
 def _say_waiting() -> None:

@@ -20,7 +20,8 @@ from rich.text import Text
 
 from mediebild.cli.common import DbOption, JsonOption, console, emit_json
 from mediebild.cli.digest import build_filter
-from mediebild.cli.stories import SinceOption, UntilOption, parse_when
+from mediebild.cli.common import parse_when
+from mediebild.cli.stories import SinceOption, UntilOption
 from mediebild.errors import UserError
 from mediebild.timeutil import fmt_local
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from mediebild.cli.common import DbOption, JsonOption, console, emit_json, eval_app, open_store
+from mediebild.cli.common import DbOption, JsonOption, console, emit_json, eval_app, open_store, parse_when
 from mediebild.errors import UserError
-from mediebild.timeutil import STOCKHOLM, as_utc, fmt_local
+from mediebild.timeutil import fmt_local
 
 SinceOption = Annotated[
     Optional[str],
@@ -20,24 +19,6 @@ SinceOption = Annotated[
 UntilOption = Annotated[
     Optional[str], typer.Option("--until", help="As of this time (same forms as --since); default: the newest item.")
 ]
-
-
-def parse_when(text: str | None, *, now: datetime | None = None) -> datetime | None:
-    """`6h` (hours before `now`), `YYYY-MM-DDTHH` or an ISO time; naive times are Stockholm time."""
-    if text is None:
-        return None
-    text = text.strip()
-    if text.endswith("h") and text[:-1].isdigit():
-        from mediebild.timeutil import utcnow
-
-        return (now or utcnow()) - timedelta(hours=int(text[:-1]))
-    try:
-        value = datetime.fromisoformat(text if len(text) != 13 else text + ":00")
-    except ValueError as exc:
-        raise UserError(f"not a time: {text!r} (use 6h, 2016-03-22T09 or 2016-03-22T09:30)") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=STOCKHOLM)
-    return as_utc(value)
 
 
 stories_app = typer.Typer(
