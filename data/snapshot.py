@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -574,8 +574,3 @@ def stale(db_path: Path | str, root: Path | None = None) -> bool:
         return True
     return bool(source.get("version") != folder.name
                 or source.get("database_signature") != database_signature(db_path))
-
-
-def age(folder: Path) -> timedelta:
-    published = datetime.fromisoformat(read_meta(folder)["published_at"])
-    return utcnow() - published
