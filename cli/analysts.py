@@ -7,6 +7,7 @@ The options every analyst command shares (period, kind, language, source, type, 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -215,7 +216,16 @@ def _export_stdout(con: Any, selection: Any, fmt: str) -> None:
 
 
 def _write_batches(batches: Any, fmt: str) -> None:
-    """To standard output a batch at a time: csv (one header), jsonl (an object per line) or json (one array)."""
+    """To standard output a batch at a time: csv (one header), jsonl (an object per line) or json (one array).
+    A reader that stops early (`| head`) ends the export quietly, as a Unix filter does."""
+    try:
+        _write_batches_to_stdout(batches, fmt)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # Python would otherwise fail again flushing stdout at exit
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _write_batches_to_stdout(batches: Any, fmt: str) -> None:
     import csv
     import io
     import json

@@ -106,3 +106,12 @@ def test_trends_side_by_side_with_a_chart_that_escapes_the_query(analyst_db, tmp
     assert main(["trends", "explosion", "--plot", str(tmp_path / "x.gif"), "--db", str(analyst_db)]) == 2
     assert main(["trends", "explosion", "--by", "week", "--db", str(analyst_db)]) == 2
     assert main(["trends", "explosion AND (", "--db", str(analyst_db)]) == 2
+
+
+def test_an_export_piped_into_head_ends_quietly(analyst_db):
+    publish_database(analyst_db)
+    pipeline = (f"{sys.executable} -m mediebild.cli export --format jsonl --db {analyst_db} | head -1; "
+                "echo \"export=${PIPESTATUS[0]}\" >&2")
+    done = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout.splitlines()[0])["id"]
+    assert "export=0" in done.stderr and "Traceback" not in done.stderr
