@@ -12,6 +12,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(room_template, tmp_path_factory):
+@contextmanager
+def serving(app, port: int) -> Iterator[str]:
+    """The ASGI app served by uvicorn on 127.0.0.1:`port` in a thread, for as long as the block runs; its URL."""
     import uvicorn
 
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(room_template, tmp_path_factory):
     from mediebild.data.access import Snapshots
     from mediebild.flows.serve import web_services
     from mediebild.web.app import create_app
@@ -43,16 +62,8 @@ def server(room_template, tmp_path_factory):
     port = free_port()
     access = Snapshots(db, settle=0.2, poll=0.2, write_timeout=10).start()
     app = create_app(WebSettings(port=port, refresh_seconds=2), access, web_services())
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "db": db, "access": access}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield {"url": url, "db": db, "access": access}
     access.close()
 
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM, browser, free_port, page_as  # noqa: F401,F811 (fixtures)
+from test_browser import ARGS, CHROMIUM, browser, free_port, page_as, serving  # noqa: F401,F811 (fixtures)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -26,7 +24,6 @@ PROFILE = 'name = "Explosionen vid Centralen"\n# övningens profil\n[terms]\nsv 
 
 @pytest.fixture(scope="module")
 def server(room_template, tmp_path_factory):
-    import uvicorn
 
     from mediebild.data.access import Snapshots
     from mediebild.flows.serve import web_services
@@ -42,16 +39,8 @@ def server(room_template, tmp_path_factory):
     services = web_services(send_settings=SendSettings(folder=folder))
     services.suggest = lambda con, profile: SUGGESTED
     app = create_app(WebSettings(port=port, refresh_seconds=60), access, services)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "db": db, "access": access, "folder": folder}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield {"url": url, "db": db, "access": access, "folder": folder}
     access.close()
 
 
