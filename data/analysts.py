@@ -5,7 +5,7 @@ lists read the hourly rollups when the question fits them (whole hours, filters 
 items otherwise, so the answer is the same either way, only the speed differs; `used_rollup` says which.
 Buckets and periods are in Europe/Stockholm time (a day bucket is a Stockholm day).
 
-Data layer: imports the core (errors, timeutil) and data.item_filter; nothing above it.
+Data layer: imports the core (errors, timeutil), data.item_filter and data.store; nothing above it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
+from mediebild.data.store import naive_utc
 from mediebild.errors import UserError
 from mediebild.timeutil import STOCKHOLM, utcnow
 
@@ -37,12 +38,6 @@ def _local(column: str) -> str:
     return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Stockholm')"
 
 
-def _naive_utc(value: datetime) -> datetime:
-    """The store's form of a time: naive UTC (a naive `value` is taken as Stockholm time)."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=STOCKHOLM)
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class Selection:
     """What an analyst narrows to: a period (aware datetimes), the digest's item filter, relevant only."""
@@ -59,7 +54,7 @@ class Selection:
         condition, params = self.items.where(enriched=True, one_alias=one_alias)
         time_column = f"{one_alias or 'i'}.published_at"
         clauses = [f"{time_column} >= ?", f"{time_column} < ?", condition]
-        values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until), *params]
+        values: list[Any] = [naive_utc(self.since), naive_utc(self.until), *params]
         if self.relevant_only:
             clauses.append(f"{one_alias or 'e'}.relevant")
         return " AND ".join(clauses), values
@@ -74,7 +69,7 @@ class Selection:
         if self.items.source_types or self.items.min_relevance is not None:
             return None
         clauses = ["r.hour >= ?", "r.hour < ?"]
-        values: list[Any] = [_naive_utc(self.since), _naive_utc(self.until)]
+        values: list[Any] = [naive_utc(self.since), naive_utc(self.until)]
         for name, column in (("kinds", "kind"), ("sources", "source_id"), ("langs", "lang"),
                              ("info_types", "info_type"), ("tones", "tone")):
             chosen = getattr(self.items, name)

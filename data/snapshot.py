@@ -20,7 +20,7 @@ What is published is what documents may show: social items by private persons ca
 link and redacted @mentions (mediebild.privacy), and secrets (users, the privacy key) never leave the file.
 See docs/storage-decision.md for the measurements behind this design.
 
-Data layer: imports the core (errors, privacy, settings, timeutil) and data.store, data.privacy,
+Data layer: imports the core (errors, privacy, settings, timeutil) and data.store, data.privacy, data.access,
 data.snapshot_tables and data.search_index; nothing above it.
 """
 
@@ -43,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from mediebild.data.privacy import privacy_key
-from mediebild.data.snapshot_tables import BY_NAME, ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
+from mediebild.data.snapshot_tables import ROLLUP_INPUTS, TABLES, WIDE_ITEM_INPUTS, TableSpec
 from mediebild.errors import StoreError
 from mediebild.privacy import PrivacyPolicy
 from mediebild.timeutil import utcnow
@@ -70,16 +70,23 @@ def current_search_index(db_path: Path | str) -> Path:
 
     Like data.snapshot_read.open_snapshot, publishes first when the database moved on and nobody writes it.
     """
-    from mediebild.data.access import writer_present
-
     path = snapshot_root(db_path) / SEARCH_INDEX
-    if Path(db_path).exists() and (stale(db_path) or not path.exists()) and not writer_present(Path(db_path)):
-        publish_database(db_path)
+    refresh_if_stale(db_path, also_when=not path.exists())
     if not path.exists():
         if not Path(db_path).exists():
             raise StoreError(f"no database at {db_path}: run `mediebild init --db {db_path}` first")
         raise StoreError(f"no search index for {db_path} yet: it is written after the next monitoring pass")
     return path
+
+
+def refresh_if_stale(db_path: Path | str, *, also_when: bool = False) -> None:
+    """Publish `db_path` first when it moved on since its newest snapshot (or `also_when`), and nobody writes it:
+    what a reader outside the writer does before it reads (a writer publishes after its pass anyway)."""
+    from mediebild.data.access import writer_present
+
+    path = Path(db_path)
+    if path.exists() and (also_when or stale(path)) and not writer_present(path):
+        publish_database(path)
 
 
 def current_version(root: Path) -> Path | None:
@@ -181,25 +188,18 @@ class _Publisher:
         rows = self.cur.execute(f"DESCRIBE SELECT {spec.columns} FROM {source}").fetchall()
         return ";".join(f"{r[0]} {r[1]}" for r in rows)
 
-    def signatures(self, spec: TableSpec, hot: set[str] | None = None) -> dict[str, list[int]]:
-        """{slice: [rows, xor of row hashes]} ('*' for a whole table). A slice is a day ("2016-03-22"), or for a
-        table with an hour and a day in `hot`, an hour ("2016-03-22T13")."""
+    def signature_rows(self, spec: TableSpec) -> list[tuple[Any, ...]]:
+        """(day, hour, rows, xor of row hashes) per hour of a day-keyed table (hour NULL for tables without one),
+        or one (None, None, rows, xor) for a whole table."""
         source = spec.signature_source or spec.source
         if spec.day is None:
-            row = self.cur.execute(f"SELECT count(*), coalesce(bit_xor({spec.signature}), 0) FROM {source}"
-                                   ).fetchone()
-            return {"*": [int(row[0]), int(row[1])]} if row else {}
+            row = self.cur.execute(f"SELECT NULL, NULL, count(*), coalesce(bit_xor({spec.signature}), 0) "
+                                   f"FROM {source}").fetchone()
+            return [row] if row else []
         hour = spec.hour if spec.hour is not None else "NULL"
-        rows = self.cur.execute(
+        return self.cur.execute(
             f"SELECT CAST({spec.day} AS VARCHAR), {hour}, count(*), bit_xor({spec.signature}) FROM {source} "
             f"WHERE {spec.day} IS NOT NULL GROUP BY 1, 2").fetchall()
-        return _fold(rows, hot or set())
-
-    def hot_days(self, spec: TableSpec) -> set[str]:
-        """The newest HOT_DAYS days of a table: those a pass keeps adding to, written an hour a file."""
-        rows = self.cur.execute(f"SELECT DISTINCT CAST({spec.day} AS VARCHAR) FROM {spec.signature_source or spec.source} "
-                                f"WHERE {spec.day} IS NOT NULL ORDER BY 1 DESC LIMIT {HOT_DAYS}").fetchall()
-        return {str(r[0]) for r in rows}
 
     def changed(self, name: str, now: dict[str, list[int]], schema: str) -> set[str]:
         before = self.prev_meta.get("tables", {}).get(name)
@@ -324,9 +324,12 @@ HOT_DAYS = 2  # the newest days are written an hour a file: a pass then rewrites
 
 
 def _fold(rows: list[tuple[Any, ...]], hot: set[str]) -> dict[str, list[int]]:
-    """(day, hour, rows, xor) per hour -> slices: the hours of hot days, whole other days."""
+    """(day, hour, rows, xor) per hour -> {slice: [rows, xor]}: the hours of hot days, whole other days ('*' for
+    a whole table)."""
     slices: dict[str, list[int]] = {}
     for day, hour, count, xor in rows:
+        if day is None:
+            return {"*": [int(count), int(xor)]}
         key = f"{day}T{int(hour)}" if day in hot and hour is not None else str(day)
         if key in slices:
             slices[key] = [slices[key][0] + int(count), slices[key][1] ^ int(xor)]
@@ -388,12 +391,15 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             tables_meta: dict[str, Any] = {}
             changed_days: dict[str, set[str]] = {}
             rollup_days: set[str] = set()
-            hot = publisher.hot_days(BY_NAME["items"])
+            hot: set[str] = set()  # the newest HOT_DAYS days of items: a pass keeps adding to them
             for spec in TABLES:
                 if spec.rollup:
                     continue
                 publisher.progress(f"signature {spec.name}")
-                signatures = publisher.signatures(spec, hot if spec.hour is not None else None)
+                rows = publisher.signature_rows(spec)
+                if spec.name == "items":  # first in TABLES
+                    hot = set(sorted({str(r[0]) for r in rows}, reverse=True)[:HOT_DAYS])
+                signatures = _fold(rows, hot if spec.hour is not None else set())
                 schema = publisher.schema(spec)
                 changed_days[spec.name] = publisher.changed(spec.name, signatures, schema)
                 tables_meta[spec.name] = {"schema": schema, "days": signatures}

@@ -10,7 +10,7 @@ commands work on it unchanged) and the documented analysts' views (`VIEWS`, docu
 are also written as `views.sql` into every version, for DuckDB's CLI (`duckdb -init <version>/views.sql`) or
 a notebook.
 
-Data layer: imports the core (errors), data.snapshot, data.snapshot_tables and data.access; nothing above it.
+Data layer: imports the core (errors), data.snapshot and data.snapshot_tables; nothing above it.
 """
 
 from __future__ import annotations
@@ -151,14 +151,12 @@ def open_snapshot(db_path: Path | str, *, refresh: bool = True) -> Snapshot:
     file (a writer publishes after its pass anyway). A database without any snapshot while a writer holds it
     is a StoreError saying to wait for the pass.
     """
-    from mediebild.data.access import writer_present
-    from mediebild.data.snapshot import current_version, publish_database, read_meta, snapshot_root, stale
+    from mediebild.data.snapshot import current_version, read_meta, refresh_if_stale, snapshot_root
 
     db_path = Path(db_path)
-    root = snapshot_root(db_path)
-    if refresh and db_path.exists() and stale(db_path, root) and not writer_present(db_path):
-        publish_database(db_path)
-    folder = current_version(root)
+    if refresh:
+        refresh_if_stale(db_path)
+    folder = current_version(snapshot_root(db_path))
     if folder is None:
         if not db_path.exists():
             raise StoreError(f"no database at {db_path}: run `mediebild init --db {db_path}` first")
