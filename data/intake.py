@@ -269,18 +269,23 @@ class PullResult:
 class SharedIntake:
     """The Postgres intake, as the ingest loop's store (IngestStore) and as the writer's source of new rows.
 
-    `sources()` claims what this worker fetches now: enabled sources nobody else holds and nobody fetched in the
-    last `refetch_after_s` seconds, each for `claim_ttl_s` (a worker that dies loses its claims then);
-    `record_fetch` stores one fetch and releases its source.
+    `sources()` claims what this worker fetches next: up to `claim_batch` (0: all) enabled sources that nobody
+    holds, that were not fetched since this object's first claim (its pass) nor in the last `refetch_after_s`
+    seconds, each for `claim_ttl_s` (a worker that dies loses its claims then); `record_fetch` stores one fetch
+    and releases its source. The ingest loop asks again until nothing is left, so workers share a pass's
+    sources as they free up. Workers whose passes start together share one round; several workers on one
+    schedule should set `refetch_after_s` a little under the interval, or each pass fetches a source again.
     """
 
     def __init__(self, con: psycopg.Connection[Any], url: str, *, worker: str | None = None,
-                 claim_ttl_s: float = 600.0, refetch_after_s: float = 0.0):
+                 claim_ttl_s: float = 600.0, refetch_after_s: float = 0.0, claim_batch: int = 0):
         self.con = con
         self.url = url
         self.worker = worker or worker_name()
         self.claim_ttl_s = claim_ttl_s
         self.refetch_after_s = refetch_after_s
+        self.claim_batch = claim_batch
+        self.pass_started: datetime | None = None
         self.id = ""
 
     @classmethod
@@ -355,17 +360,20 @@ class SharedIntake:
     def sources(self) -> list[SourceConfig]:
         """Claim the sources this worker fetches now (see the class); another worker skips them."""
         def claim(cur: psycopg.Cursor[Any]) -> list[SourceConfig]:
+            if self.pass_started is None:
+                cur.execute("SELECT now()")
+                self.pass_started = _one(cur)
             cur.execute(
                 """
                 UPDATE sources SET claimed_by = %s, claimed_until = now() + make_interval(secs => %s)
                 WHERE id IN (
                     SELECT id FROM sources
                     WHERE enabled AND (claimed_until IS NULL OR claimed_until < now())
-                      AND (last_fetched_at IS NULL OR last_fetched_at <= now() - make_interval(secs => %s))
-                    ORDER BY id FOR UPDATE SKIP LOCKED)
+                      AND (last_fetched_at IS NULL OR last_fetched_at < least(%s, now() - make_interval(secs => %s)))
+                    ORDER BY last_fetched_at NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED)
                 RETURNING id, monitor, url, name, item_kind, options
                 """,
-                [self.worker, self.claim_ttl_s, self.refetch_after_s],
+                [self.worker, self.claim_ttl_s, self.pass_started, self.refetch_after_s, self.claim_batch or None],
             )
             return sorted((_source(r) for r in cur.fetchall()), key=lambda s: s.id)
         result: list[SourceConfig] = self._retrying(claim)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from mediebild.data.intake import IngestStore
+from mediebild.data.intake import IngestStore, SharedIntake
 from mediebild.errors import ConfigError, SourceError
 from mediebild.flows import lazy_flow
 from mediebild.monitors import monitor_for
@@ -195,6 +195,7 @@ def run_sources(
     completed: Callable[[list[Any]], Iterable[Any]] = as_completed,
     retries: int = 0,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    run_id: str | None = None,
 ) -> IngestSummary:
     """The one ingest loop: start every source through `submit`, store each outcome as it arrives, sum up.
 
@@ -204,7 +205,7 @@ def run_sources(
     written in one transaction, from this thread; `on_done(row)` follows each.
     """
     sources = with_profile_queries(list(sources), store.active_profile())
-    summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+    summary = IngestSummary(run_id=run_id or uuid.uuid4().hex[:12], sources=len(sources))
     clock = _clock(now)
     futures = {submit(s, store.cursor(s.id)): s for s in sources}
     for future in completed(list(futures)):
@@ -235,10 +236,33 @@ def ingest_pass(
 ) -> IngestSummary:
     """One pass over the sources without Prefect: `concurrency` threads fetch, this thread writes; no retries."""
     when = now or utcnow()
-    chosen = list(sources if sources is not None else store.sources())
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits, pass_clock),
-                           now=when, on_done=on_done)
+        def run(chosen: list[SourceConfig], run_id: str | None) -> IngestSummary:
+            return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits, pass_clock),
+                               now=when, on_done=on_done, run_id=run_id)
+
+        if sources is not None:
+            return run(list(sources), None)
+        return claimed_rounds(store, run)
+
+
+def claimed_rounds(store: IngestStore, run: Callable[[list[SourceConfig], str | None], IngestSummary]) -> IngestSummary:
+    """`run` over the store's sources; a shared intake hands them out a batch at a time (its `claim_batch`), so
+    ask again until this pass has nothing left, and sum the rounds up as one pass (one run id)."""
+    summary = run(store.sources(), None)
+    if not isinstance(store, SharedIntake):
+        return summary
+    while more := store.sources():
+        part = run(more, summary.run_id)
+        summary.sources += part.sources
+        summary.failed += part.failed
+        summary.items_new += part.items_new
+        summary.items_updated += part.items_updated
+        summary.items_seen += part.items_seen
+        summary.per_source += part.per_source
+    summary.per_source.sort(key=lambda r: r["source"])
+    summary.failed.sort()
+    return summary
 
 
 def open_ingest_store(db: str, catalog: str | None, *, wait: float = 0.0) -> Any:
@@ -249,7 +273,8 @@ def open_ingest_store(db: str, catalog: str | None, *, wait: float = 0.0) -> Any
         from mediebild.settings import load_settings
 
         cfg = load_settings().store
-        return SharedIntake.open(catalog, claim_ttl_s=cfg.claim_ttl_s, refetch_after_s=cfg.refetch_after_s)
+        return SharedIntake.open(catalog, claim_ttl_s=cfg.claim_ttl_s, refetch_after_s=cfg.refetch_after_s,
+                                 claim_batch=cfg.claim_batch)
     from mediebild.data.store import Store
 
     return Store.open(db, wait=wait)
@@ -309,8 +334,9 @@ def get_ingest_flow():
         task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
         with open_ingest_store(db, catalog, wait=STEP_WAIT_SECONDS) as store:
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
-            summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
-                                  now=when, completed=prefect_completed, retries=retries)
+            summary = claimed_rounds(store, lambda chosen, run_id: run_sources(
+                store, chosen, lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
+                now=when, completed=prefect_completed, retries=retries, run_id=run_id))
         return summary.as_dict()
 
     return ingest_flow

@@ -50,6 +50,7 @@ class StoreSettings(BaseModel):
     claim_ttl_s: float = Field(600.0, gt=0, le=86400, description="a worker's claim on a source lasts this long")
     refetch_after_s: float = Field(0.0, ge=0, le=86400,
                                    description="a source fetched less than this ago is not handed out again")
+    claim_batch: int = Field(8, ge=0, le=10000, description="sources a worker claims at a time (0: all at once)")
 
 
 class Settings(BaseSettings):

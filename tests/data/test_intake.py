@@ -87,6 +87,8 @@ def test_a_source_is_claimed_by_one_worker_until_it_is_recorded(intake_url):
         assert [s.id for s in w1.sources()] == ["a", "b", "c"]
         assert w2.sources() == []  # claimed by w1
         record(w1, "b", [item(1, "b")], cursor={"etag": '"x1"'})
+        assert w2.sources() == []  # b was fetched during w2's pass: not again
+    with SharedIntake.open(intake_url, worker="w2", claim_batch=1) as w2:  # its next pass
         assert [s.id for s in w2.sources()] == ["b"]
         assert w2.cursor("b") == {"etag": '"x1"'}
     with SharedIntake.open(intake_url, worker="w3", claim_ttl_s=0.01) as w3, \
