@@ -64,7 +64,8 @@ class PgServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start() -> PgServer:
+def start(*, fsync: bool = False) -> PgServer:
+    """Start a server; `fsync` off for tests (faster, nothing to keep), on for benchmarks (what a real one does)."""
     pg_bin = find_bin()
     if pg_bin is None:
         raise RuntimeError("no PostgreSQL binaries (apt-get install postgresql)")
@@ -83,7 +84,7 @@ def start() -> PgServer:
     server = PgServer(pg_bin, folder, free_port(), as_user)
     server.run(str(pg_bin / "initdb"), "-D", str(folder / "data"), "-U", USER, f"--pwfile={pwfile}",
                "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8")
-    options = f"-h 127.0.0.1 -p {server.port} -k '' -c fsync=off -c max_connections=60"
+    options = f"-h 127.0.0.1 -p {server.port} -k '' -c max_connections=60" + ("" if fsync else " -c fsync=off")
     server.run(str(pg_bin / "pg_ctl"), "-D", str(folder / "data"), "-o", options, "-l", str(folder / "log"),
                "-w", "-t", "60", "start")
     deadline = time.monotonic() + 30
