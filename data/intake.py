@@ -244,6 +244,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+PULL_CHUNK = 20_000  # intake rows read (and written to DuckDB) at a time
 RETRIED = ("40001", "40P01")  # serialization failure, deadlock detected: the transaction is retried whole
 
 
@@ -496,6 +497,40 @@ class SharedIntake:
         count: int = self._retrying(write)
         return count
 
+    def prune(self, *, before: datetime, horizon: int) -> dict[str, int]:
+        """Delete rows the writer has pulled (txid below its `horizon`) that are older than `before` (items by
+        fetched_at, fetches by finished_at, problems by recorded_at): the intake is a buffer, the DuckDB store
+        keeps everything, and social posts past the retention limit must not outlive their purge there."""
+        from mediebild.data.store import naive_utc
+
+        bounds = [naive_utc(before), horizon]
+
+        def delete(cur: psycopg.Cursor[Any]) -> dict[str, int]:
+            gone = {}
+            for table, column in (("items", "fetched_at"), ("fetches", "finished_at"), ("problems", "recorded_at")):
+                cur.execute(f"DELETE FROM {table} WHERE {column} < %s AND txid < %s", bounds)
+                gone[table] = cur.rowcount
+            return gone
+
+        result: dict[str, int] = self._retrying(delete)
+        return result
+
+    def social_items(self, chunk: int = PULL_CHUNK) -> Iterator[list[tuple[str, str, str | None, str | None]]]:
+        """(id, kind, raw, author) of every social item, `chunk` rows at a time."""
+        with self.con.transaction(), self.con.cursor(name="mediebild_social") as cur:
+            cur.itersize = chunk
+            cur.execute("SELECT id, kind, raw, author FROM items WHERE kind = 'social' ORDER BY id")
+            while rows := cur.fetchmany(chunk):
+                yield [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def delete_items(self, ids: Sequence[str]) -> int:
+        def delete(cur: psycopg.Cursor[Any]) -> int:
+            cur.execute("DELETE FROM items WHERE id = ANY(%s)", [list(ids)])
+            return int(cur.rowcount)
+
+        count: int = self._retrying(delete)
+        return count
+
     def counts(self) -> dict[str, int]:
         with self.transaction() as cur:
             found = {}
@@ -517,7 +552,6 @@ def _source(row: Sequence[Any]) -> SourceConfig:
 
 # -- pulling into DuckDB ------------------------------------------------------------------------------------
 
-PULL_CHUNK = 20_000
 
 
 def last_horizon(store: Store, intake_id: str) -> int:
@@ -542,6 +576,17 @@ def item_table(rows: list[Sequence[Any]], names: Sequence[str]) -> pa.Table:
         "date_flag": pa.array(cols["date_flag"], pa.string()), "raw": pa.array(cols["raw"], pa.string()),
         "first_seen_at": pa.array(cols["first_seen_at"], ts),
     })
+
+
+def forget_in_intake(store: Store, intake: SharedIntake) -> int:
+    """Delete from the intake the social posts of authors forgotten on request in the store (`mediebild forget`):
+    the pull already leaves them out, this removes the copies workers wrote. Returns how many went."""
+    forgotten = store.forgotten_author_check()
+    if forgotten is None:
+        return 0
+    doomed = [item_id for rows in intake.social_items() for item_id, kind, raw, author in rows
+              if forgotten(kind, json.loads(raw) if raw else None, author)]
+    return intake.delete_items(doomed) if doomed else 0
 
 
 def pull_intake(store: Store, intake: SharedIntake, *, chunk: int = PULL_CHUNK,

@@ -11,6 +11,7 @@ Flows layer: imports data.intake and data.store (inside the step) and prefect (i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Callable
 
 from mediebild.flows import lazy_flow
@@ -25,6 +26,21 @@ def pull_step(db: str, catalog: str, *, progress: Callable[[str, int], None] | N
         pushed = intake.push_from(store)
         result = pull_intake(store, intake, progress=progress).as_dict()
     result["sources_pushed"] = pushed
+    return result
+
+
+def prune_step(db: str, catalog: str, *, older_than: timedelta | None = None) -> dict[str, Any]:
+    """The intake's share of retention and forgetting: delete pulled rows older than `older_than` (when given)
+    and every post of an author forgotten in `db`. Run by the daily retention, `mediebild purge` and `forget`."""
+    from mediebild.data.intake import SharedIntake, forget_in_intake, last_horizon
+    from mediebild.data.store import STEP_WAIT_SECONDS, Store
+    from mediebild.timeutil import utcnow
+
+    with Store.open(db, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
+        result: dict[str, Any] = {"forgotten_removed": forget_in_intake(store, intake)}
+        if older_than is not None:
+            result.update(intake.prune(before=utcnow() - older_than,
+                                       horizon=last_horizon(store, intake.id)))
     return result
 
 

@@ -127,7 +127,8 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
     retention_days = settings.privacy.retention_days if settings is not None else 30
     retention = get_retention_flow().to_deployment(
         name="retention", schedules=[Cron("15 3 * * *", timezone="Europe/Stockholm")],
-        parameters={"db": db, "retention_days": retention_days})
+        parameters={"db": db, "retention_days": retention_days,
+                    **({"catalog": settings.store.catalog} if settings is not None and settings.store.catalog else {})})
     return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw), retention]
 
 

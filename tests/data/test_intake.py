@@ -238,3 +238,29 @@ def test_unreachable_server_and_wrong_password_are_one_line_without_the_password
 
     code = main(["intake", "--catalog", pg_server.url(), "--db", "/nonexistent/x.duckdb"])
     assert code == 2
+
+
+def test_retention_and_forgetting_reach_the_intake(intake_url, tmp_path):
+    from mediebild.data.intake import forget_in_intake, last_horizon
+    from mediebild.data.privacy import forget_author
+
+    def post(n: int, handle: str) -> Item:
+        return dataclasses.replace(item(n, "a"), id=f"post-{n}", kind="social", author=handle,
+                                   raw={"social": {"author_handle": handle}})
+
+    with Store.open(tmp_path / "w.duckdb", create=True) as store, SharedIntake.open(intake_url) as intake:
+        add_sources(store, ["a"])
+        intake.push_from(store)
+        record(intake, "a", [post(1, "anna_s"), post(2, "bertil"), post(3, "anna_s")])
+        pull_intake(store, intake)
+        forget_author(store.con, "@anna_s")
+        assert forget_in_intake(store, intake) == 2
+        record(intake, "a", [post(4, "anna_s"), post(5, "cecilia")])  # a worker stores her again before a pull
+        assert pull_intake(store, intake).items == 1  # the pull leaves her out
+        assert forget_in_intake(store, intake) == 1
+        record(intake, "a", [post(6, "david")])  # not pulled yet: retention must keep it
+        gone = intake.prune(before=NOW + timedelta(days=1), horizon=last_horizon(store, intake.id))
+        assert gone["items"] == 2 and gone["fetches"] == 2  # bertil's and cecilia's, with the two pulled fetches
+        assert intake.counts()["items"] == 1 and pull_intake(store, intake).items == 1
+        assert sorted(r[0] for r in store.con.execute("SELECT id FROM items").fetchall()) == [
+            "post-2", "post-5", "post-6"]
