@@ -29,6 +29,16 @@ def pull_step(db: str, catalog: str, *, progress: Callable[[str, int], None] | N
     return result
 
 
+def push_step(db: str, catalog: str) -> int:
+    """Only the push half of `pull_step`: the store's sources and profile to the intake (before a pass's ingest,
+    so a source added since the last pass is fetched in this one). Returns the number of sources."""
+    from mediebild.data.intake import SharedIntake
+    from mediebild.data.store import STEP_WAIT_SECONDS, Store
+
+    with Store.open(db, create=True, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
+        return intake.push_from(store)
+
+
 def prune_step(db: str, catalog: str, *, older_than: timedelta | None = None) -> dict[str, Any]:
     """The intake's share of retention and forgetting: delete pulled rows older than `older_than` (when given)
     and every post of an author forgotten in `db`. Run by the daily retention, `mediebild purge` and `forget`."""

@@ -24,7 +24,7 @@ def get_monitor_flow():
 
     from mediebild.flows.enrich import get_enrich_flow
     from mediebild.flows.ingest import get_ingest_flow
-    from mediebild.flows.intake import get_intake_flow
+    from mediebild.flows.intake import get_intake_flow, push_step
     from mediebild.flows.publish import publish_step
     from mediebild.flows.stories import get_stories_flow
 
@@ -34,6 +34,8 @@ def get_monitor_flow():
 
         With `catalog` (the shared store), this pass fetches what it claims into the intake like any worker,
         then pulls everything workers wrote into `db` before enriching."""
+        if catalog:
+            push_step(db, catalog)  # the sources and profile workers fetch with, as the store has them now
         result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
                                                               limits=limits, catalog=catalog)}
         if catalog:

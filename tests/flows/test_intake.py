@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from werkzeug.wrappers import Request, Response
 
 from mediebild.data.intake import SharedIntake
@@ -85,3 +87,19 @@ def test_two_workers_one_writer_every_item_exactly_once(intake_url, tmp_path, ht
     assert export.returncode == 0, err
     with Store.open(tmp_path / "exercise.duckdb") as exported:
         assert exported.count("items") == unique and exported.count("sources") == FEEDS
+
+
+@pytest.mark.prefect
+def test_the_monitoring_pass_with_a_catalog_fetches_into_the_intake_then_pulls_and_enriches(
+        intake_url, tmp_path, httpserver, prefect_harness):
+    from mediebild.flows.monitor import get_monitor_flow
+
+    httpserver.expect_request("/f0.xml").respond_with_data(rss(0), content_type="application/rss+xml")
+    db = tmp_path / "writer.duckdb"
+    with Store.open(db, create=True) as store:
+        store.upsert_source(SourceConfig(id="f0", monitor="rss", url=httpserver.url_for("/f0.xml"), name="f0"))
+    result = get_monitor_flow()(db=str(db), retries=0, retry_delay_s=0, catalog=intake_url)
+    assert result["ingest"]["items_new"] == WIRE + OWN  # a source added to the store is fetched in the same pass
+    assert result["intake"]["items"] == WIRE + OWN and "error" not in result["enrich"]
+    with Store.open(db) as store:
+        assert store.count("items") == WIRE + OWN and store.count("enrichments") == WIRE + OWN
