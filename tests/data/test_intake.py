@@ -219,7 +219,8 @@ def test_a_wrong_url_is_one_clear_line(url, message):
     assert "\n" not in str(caught.value) and "hemligt" not in str(caught.value)
 
 
-def test_unreachable_server_and_wrong_password_are_one_line_without_the_password(pg_server, monkeypatch):
+def test_unreachable_server_and_wrong_password_are_one_line_without_the_password(pg_server, monkeypatch, tmp_path,
+                                                                                capsys):
     import socket
 
     with socket.socket() as s:
@@ -236,8 +237,17 @@ def test_unreachable_server_and_wrong_password_are_one_line_without_the_password
     assert "password authentication failed" in text and "fel-lösenord-123" not in text and "\n" not in text
     from mediebild.cli.main import main
 
-    code = main(["intake", "--catalog", pg_server.url(), "--db", "/nonexistent/x.duckdb"])
-    assert code == 2
+    capsys.readouterr()
+    for args in (["intake", "--db", str(tmp_path / "w.duckdb")], ["ingest", "--engine", "plain"],
+                 ["store", "migrate", "--to", str(tmp_path / "x.duckdb")]):
+        code = main([*args, "--catalog", pg_server.url()])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1, err
+        assert err.startswith("mediebild: error: cannot open the shared store postgresql://mediebild@127.0.0.1:")
+        assert "password authentication failed" in err and "fel-lösenord-123" not in err
+    code = main(["intake", "--db", str(tmp_path / "w.duckdb"), "--catalog", "postgresql://u:hemligt@127.0.0.1/db"])
+    err = capsys.readouterr().err
+    assert code == 2 and "must not hold a password" in err and "hemligt" not in err
 
 
 def test_retention_and_forgetting_reach_the_intake(intake_url, tmp_path):
@@ -264,3 +274,44 @@ def test_retention_and_forgetting_reach_the_intake(intake_url, tmp_path):
         assert intake.counts()["items"] == 1 and pull_intake(store, intake).items == 1
         assert sorted(r[0] for r in store.con.execute("SELECT id FROM items").fetchall()) == [
             "post-2", "post-5", "post-6"]
+
+
+def test_pulls_while_workers_write_miss_nothing_and_repeat_nothing(intake_url, tmp_path):
+    """Transactions commit out of the order they started in; pulls taken meanwhile must still see every row once."""
+    with SharedIntake.open(intake_url) as setup:
+        store = add_sources(setup, ["a", "b", "c"])
+        store.close()
+    errors: list[BaseException] = []
+
+    def worker(source: str, offset: int) -> None:
+        try:
+            with SharedIntake.open(intake_url) as intake:
+                for k in range(60):
+                    # new items, wire copies the others store too, and a changed version of an earlier one
+                    batch = [item(offset + k * 10 + j, source) for j in range(10)] + [item(10_000 + k, source)]
+                    if k > 5:
+                        batch.append(item(offset + (k - 5) * 10, source, text=f"uppdaterad {k}"))
+                    record(intake, source, batch, cursor={"k": k})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(s, n * 1000)) for n, s in enumerate(("a", "b", "c"))]
+    with Store.open(tmp_path / "w.duckdb", create=True) as writer, SharedIntake.open(intake_url) as intake:
+        add_sources(writer, ["a", "b", "c"])
+        for t in threads:
+            t.start()
+        pulls = 0
+        while any(t.is_alive() for t in threads):
+            pull_intake(writer, intake)
+            pulls += 1
+        for t in threads:
+            t.join()
+        pull_intake(writer, intake)
+        assert errors == [] and pulls > 3
+        with intake.transaction() as cur:
+            cur.execute("SELECT id, content_hash, version FROM items")
+            theirs = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+        ours = {r[0]: (r[1], r[2]) for r in writer.con.execute("SELECT id, content_hash, version FROM items").fetchall()}
+        assert {k: v[0] for k, v in ours.items()} == {k: v[0] for k, v in theirs.items()}  # every id, newest text
+        assert writer.count("fetches") == 180 and intake.counts()["fetches"] == 180
+        assert all(writer.cursor(s) == {"k": 59} for s in ("a", "b", "c"))
