@@ -462,8 +462,9 @@ class SharedIntake:
 
     def push_from(self, store: Store) -> int:
         """Make the intake's sources what the DuckDB store says (definitions, enabled; a changed fetch key starts
-        its cursor over; a source the store no longer has is disabled, never deleted) and its newest profile
-        the intake's. Cursors stay the intake's: workers own them. Returns the number of sources written."""
+        its cursor over; a source the store no longer has is disabled, never deleted; a store with no sources at
+        all disables nothing) and its newest profile the intake's. Cursors stay the intake's: workers own them.
+        Returns the number of sources written."""
         sources = store.con.execute(
             "SELECT id, monitor, url, name, item_kind, enabled, options, added_at, fetch_key FROM sources ORDER BY id"
         ).fetchall()
@@ -487,8 +488,9 @@ class SharedIntake:
                            EXCLUDED.options, EXCLUDED.fetch_key)
                     """,
                     [list(r) for r in sources])
-            cur.execute("UPDATE sources SET enabled = false WHERE enabled AND NOT (id = ANY(%s))",
-                        [[r[0] for r in sources]])
+            if sources:  # a store with no sources at all is a wrong --db, not a wish to stop every worker
+                cur.execute("UPDATE sources SET enabled = false WHERE enabled AND NOT (id = ANY(%s))",
+                            [[r[0] for r in sources]])
             if profile is not None:
                 cur.execute("INSERT INTO profiles (id, name, body, set_at) VALUES (%s, %s, %s, %s) "
                             "ON CONFLICT (id) DO NOTHING", list(profile))

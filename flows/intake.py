@@ -22,7 +22,7 @@ def pull_step(db: str, catalog: str, *, progress: Callable[[str, int], None] | N
     from mediebild.data.intake import SharedIntake, pull_intake
     from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
-    with Store.open(db, create=True, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
+    with Store.open(db, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
         pushed = intake.push_from(store)
         result = pull_intake(store, intake, progress=progress).as_dict()
     result["sources_pushed"] = pushed
@@ -35,7 +35,7 @@ def push_step(db: str, catalog: str) -> int:
     from mediebild.data.intake import SharedIntake
     from mediebild.data.store import STEP_WAIT_SECONDS, Store
 
-    with Store.open(db, create=True, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
+    with Store.open(db, wait=STEP_WAIT_SECONDS) as store, SharedIntake.open(catalog) as intake:
         return intake.push_from(store)
 
 

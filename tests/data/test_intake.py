@@ -315,3 +315,17 @@ def test_pulls_while_workers_write_miss_nothing_and_repeat_nothing(intake_url, t
         assert {k: v[0] for k, v in ours.items()} == {k: v[0] for k, v in theirs.items()}  # every id, newest text
         assert writer.count("fetches") == 180 and intake.counts()["fetches"] == 180
         assert all(writer.cursor(s) == {"k": 59} for s in ("a", "b", "c"))
+
+
+def test_the_push_follows_the_store_but_an_empty_store_stops_nobody(intake_url):
+    with SharedIntake.open(intake_url, worker="w") as intake:
+        store = add_sources(intake, ["a", "b", "c"])
+        store.remove_source("b")
+        store.update_source("c", url="https://c.example.se/ny.rss")
+        record(intake, "a", [], cursor={"etag": '"a"'})
+        record(intake, "c", [], cursor={"etag": 1})
+        intake.push_from(store)
+        assert [s.id for s in intake.all_sources()] == ["a", "c"]  # b disabled
+        assert intake.cursor("a") == {"etag": '"a"'} and intake.cursor("c") == {}  # c fetches another thing now
+        intake.push_from(Store.memory())
+        assert [s.id for s in intake.all_sources()] == ["a", "c"]
