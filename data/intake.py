@@ -7,7 +7,7 @@ row. A source is claimed before it is fetched (`UPDATE ... WHERE id IN (SELECT .
 with a lease that expires when a worker dies), so no source is fetched by two workers at once.
 
 One writer (`pull_intake`) moves new intake rows into the DuckDB store through the store's own write path
-(`Store.upsert_item_table`, `Store.insert_fetch`); enrichment, stories, digests and publishing then run on the
+(`Store.upsert_item_table`, `Store.insert_fetches`); enrichment, stories, digests and publishing then run on the
 DuckDB file as they do without an intake.
 
 *Which rows are new.* Every intake row carries the id of the transaction that last wrote it (`txid`). A plain
@@ -635,12 +635,11 @@ def pull_intake(store: Store, intake: SharedIntake, *, chunk: int = PULL_CHUNK,
                 problems.setdefault(p[0], []).append((p[2], p[3], p[4], p[5]))
             cur.execute(f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE txid >= %s AND txid < %s ORDER BY id",
                         span)
-            for row in cur.fetchall():
-                fetch = dict(zip(FETCH_COLUMNS, row))
-                found = problems.pop(fetch["id"], [])
-                store.insert_fetch(fetch, found)
-                result.fetches += 1
-                result.problems += len(found)
+            fetches = [dict(zip(FETCH_COLUMNS, row)) for row in cur.fetchall()]
+            found = [problems.pop(f["id"], []) for f in fetches]
+            store.insert_fetches(fetches, found)  # new ids from the store's sequence, problems follow theirs
+            result.fetches = len(fetches)
+            result.problems = sum(map(len, found))
             cur.execute("SELECT id, cursor FROM sources WHERE txid >= %s AND txid < %s", span)
             for source_id, cursor in cur.fetchall():
                 if source_id in known_sources:

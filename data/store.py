@@ -510,6 +510,35 @@ class Store:
             )
         return fetch_id
 
+    def insert_fetches(self, fetches: list[dict[str, Any]],
+                       problems: list[list[tuple[datetime, str, str, str]]]) -> list[int]:
+        """`insert_fetch` for many fetches at once (the shared intake's pull): ids drawn from the same sequence,
+        rows written in bulk. Inside the caller's transaction; returns the new ids in order."""
+        if not fetches:
+            return []
+        ids = sorted(int(r[0]) for r in self.con.execute("SELECT nextval('fetches_seq') FROM range(?)",
+                                                          [len(fetches)]).fetchall())
+        ts = pa.timestamp("us")
+        columns = ("run_id", "source_id", "http_status", "bytes", "not_modified", "items_parsed", "items_new",
+                   "items_updated", "items_seen", "ok", "problem", "attempts", "url")
+        table = pa.table({
+            "id": pa.array(ids, pa.int64()),
+            "started_at": pa.array([naive_utc(f["started_at"]) for f in fetches], ts),
+            "finished_at": pa.array([naive_utc(f["finished_at"]) for f in fetches], ts),
+            **{c: [f[c] for f in fetches] for c in columns},
+        })
+        self.con.register("incoming_fetches", table)
+        try:
+            self.con.execute(f"INSERT INTO fetches (id, started_at, finished_at, {', '.join(columns)}) "
+                             f"SELECT id, started_at, finished_at, {', '.join(columns)} FROM incoming_fetches")
+        finally:
+            self.con.unregister("incoming_fetches")
+        rows = [[fetch_id, f["source_id"], naive_utc(at), severity, code, message[:2000]]
+                for fetch_id, f, found in zip(ids, fetches, problems) for at, severity, code, message in found]
+        if rows:
+            self.con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
+        return ids
+
     def set_cursor(self, source_id: str, cursor: dict[str, Any] | None) -> None:
         self.con.execute("UPDATE sources SET cursor = ? WHERE id = ?",
                          [None if cursor is None else json.dumps(cursor), source_id])

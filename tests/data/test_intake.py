@@ -237,6 +237,7 @@ def test_unreachable_server_and_wrong_password_are_one_line_without_the_password
     assert "password authentication failed" in text and "fel-lösenord-123" not in text and "\n" not in text
     from mediebild.cli.main import main
 
+    Store.open(tmp_path / "w.duckdb", create=True).close()
     capsys.readouterr()
     for args in (["intake", "--db", str(tmp_path / "w.duckdb")], ["ingest", "--engine", "plain"],
                  ["store", "migrate", "--to", str(tmp_path / "x.duckdb")]):
