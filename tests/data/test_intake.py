@@ -330,3 +330,15 @@ def test_the_push_follows_the_store_but_an_empty_store_stops_nobody(intake_url):
         assert intake.cursor("a") == {"etag": '"a"'} and intake.cursor("c") == {}  # c fetches another thing now
         intake.push_from(Store.memory())
         assert [s.id for s in intake.all_sources()] == ["a", "c"]
+
+
+def test_a_dead_workers_claims_expire(intake_url):
+    with SharedIntake.open(intake_url, worker="dies", claim_ttl_s=0.5) as dying:
+        add_sources(dying, ["a", "b"])
+        assert [s.id for s in dying.sources()] == ["a", "b"]
+    # the worker is gone without recording anything (a SIGKILL): its claims hold until their lease ends
+    with SharedIntake.open(intake_url, worker="next") as other:
+        assert other.sources() == []
+    time.sleep(0.6)
+    with SharedIntake.open(intake_url, worker="later") as later:
+        assert [s.id for s in later.sources()] == ["a", "b"]
