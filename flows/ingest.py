@@ -269,7 +269,6 @@ def open_ingest_store(db: str, catalog: str | None, *, wait: float = 0.0) -> Any
     """Where an ingest pass writes: the shared intake at `catalog` (the settings' [store] catalog), else the
     DuckDB file `db`. Either is a context manager."""
     if catalog:
-        from mediebild.data.intake import SharedIntake
         from mediebild.settings import load_settings
 
         cfg = load_settings().store
