@@ -342,3 +342,29 @@ def test_a_dead_workers_claims_expire(intake_url):
     time.sleep(0.6)
     with SharedIntake.open(intake_url, worker="later") as later:
         assert [s.id for s in later.sources()] == ["a", "b"]
+
+
+def test_a_row_committed_after_a_later_one_is_pulled_all_the_same(intake_url, tmp_path):
+    """Why pulls follow transaction ids, not the items' sequence: A takes seq 1, B takes seq 2 and commits, a pull
+    runs (a sequence cursor would now say "up to 2" and never look at 1 again), then A commits its seq 1. The pull
+    does not read past A while A runs (B's row waits for it), and the next one brings both."""
+    from mediebild.data.intake import UPSERT_ITEMS
+
+    with Store.open(tmp_path / "w.duckdb", create=True) as store, SharedIntake.open(intake_url) as b, \
+            SharedIntake.open(intake_url) as a:
+        add_sources(store, ["a"])
+        b.push_from(store)
+        slow = item(1, "a")
+        with a.con.transaction(), a.con.cursor() as cur:
+            cur.execute(UPSERT_ITEMS, [[slow.id], ["a"], ["editorial"], [slow.url], [slow.title], [slow.text], [None],
+                                       [slow.published_at.replace(tzinfo=None)], [slow.fetched_at.replace(tzinfo=None)],
+                                       ["sv"], [slow.content_hash], [None], [None]])
+            record(b, "a", [item(2, "a")])
+            first = pull_intake(store, b)
+            assert first.items == 0  # B's row is committed, but A (older) still runs: the horizon stops before A
+        with b.transaction() as cur:
+            cur.execute("SELECT id, seq FROM items ORDER BY seq")
+            assert [r[0] for r in cur.fetchall()] == ["wire-1", "wire-2"]  # A's row has the lower sequence number
+        second = pull_intake(store, b)
+        assert second.items == 2
+        assert sorted(r[0] for r in store.con.execute("SELECT id FROM items").fetchall()) == ["wire-1", "wire-2"]
