@@ -35,15 +35,23 @@ def register(app: typer.Typer) -> None:
         db: DbOption = Path("mediebild.duckdb"),
         once: Annotated[bool, typer.Option("--once", help="One pass and exit (the default; `serve` repeats).")] = True,
         engine: Annotated[str, typer.Option("--engine", help="prefect (a flow run) or plain (no Prefect, for scripts).")] = "prefect",
+        catalog: Annotated[Optional[str], typer.Option(
+            "--catalog", help="Write into this shared intake (postgresql://user@host:port/db; default \\[store] "
+                              "catalog in mediebild.toml; password from PGPASSWORD) instead of --db.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """One pass over every enabled source: fetch, parse, store. Exit 1 if some sources failed.
+
+        With a shared store (\\[store] catalog, or --catalog) this is a worker: it fetches the sources it claims in
+        the intake and writes there; the writer's `mediebild intake` (or `serve`) pulls them into the database.
 
         Examples:
 
           mediebild ingest
 
           mediebild ingest --engine plain --json
+
+          PGPASSWORD=... mediebild ingest --catalog postgresql://mediebild@db.internal/incident
         """
         from mediebild.errors import UserError
         from mediebild.monitors.http import HttpLimits
@@ -53,14 +61,23 @@ def register(app: typer.Typer) -> None:
         cfg = settings.ingest
         limits = HttpLimits(connect_timeout=cfg.connect_timeout_s, read_timeout=cfg.read_timeout_s,
                             deadline=cfg.deadline_s, max_bytes=cfg.max_bytes)
-        with open_store(db) as store:
-            n = len(store.sources())
-        if n == 0:
-            raise UserError(f"no sources in {db}: add one with `mediebild sources add URL`")
-        if engine == "plain":
-            from mediebild.flows.ingest import ingest_pass
+        catalog = catalog or settings.store.catalog
+        if catalog:
+            from mediebild.data.intake import SharedIntake
 
+            with SharedIntake.open(catalog) as shared:
+                n = len(shared.all_sources())
+            where = "the shared store: the writer's `mediebild intake` pushes the sources of its database"
+        else:
             with open_store(db) as store:
+                n = len(store.sources())
+            where = f"{db}: add one with `mediebild sources add URL`"
+        if n == 0:
+            raise UserError(f"no sources in {where}")
+        if engine == "plain":
+            from mediebild.flows.ingest import ingest_pass, open_ingest_store
+
+            with open_ingest_store(str(db), catalog, wait=120.0) as store:
                 summary = ingest_pass(store, limits=limits, concurrency=cfg.concurrency)
         elif engine == "prefect":
             from mediebild.flows import configure_prefect
@@ -70,7 +87,7 @@ def register(app: typer.Typer) -> None:
 
             with console.status("Hämtar källor (Prefect-flöde)…", spinner="dots") if not as_json else nullcontext():
                 summary = run_ingest_flow(str(db), concurrency=cfg.concurrency, retries=cfg.retries,
-                                          retry_delay_s=cfg.retry_delay_s, limits=limits)
+                                          retry_delay_s=cfg.retry_delay_s, limits=limits, catalog=catalog)
         else:
             raise UserError(f"unknown --engine {engine!r}: prefect or plain")
         if as_json:

@@ -24,6 +24,17 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(hours=n) if unit in ("h", "timmar") else timedelta(days=n)
 
 
+def _prune_intake(db: Path, older_than: timedelta | None = None) -> None:
+    """With a shared store, the intake loses the same posts (what workers wrote there is a copy too)."""
+    from mediebild.settings import load_settings
+
+    catalog = load_settings().store.catalog
+    if catalog:
+        from mediebild.flows.intake import prune_step
+
+        prune_step(str(db), catalog, older_than=older_than)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("purge")
     def purge(
@@ -48,6 +59,7 @@ def register(app: typer.Typer) -> None:
         with open_store(db) as store:
             n = run(store, older_than=age)
         publish_step(str(db), drop_older=True)  # readers' snapshots lose the content now
+        _prune_intake(db, older_than=age)
         if as_json:
             emit_json({"purged": n, "older_than_days": age.total_seconds() / 86400})
         else:
@@ -79,6 +91,7 @@ def register(app: typer.Typer) -> None:
         with open_store(db) as store:
             report = run(store, author, platform=platform)
         publish_step(str(db), drop_older=True)  # readers' snapshots lose the person's posts now
+        _prune_intake(db)
         if as_json:
             emit_json(report.as_dict())
             return

@@ -26,9 +26,11 @@ from typing import Any, Callable, Iterable, Iterator
 import duckdb
 import pyarrow as pa
 
+from mediebild.data.profiles import load_active_profile
 from mediebild.errors import StoreError, UserError
 from mediebild.items import Item
 from mediebild.privacy import author_handles, handle_hash
+from mediebild.profile import Profile
 from mediebild.sources import SourceConfig, unique_id, unique_name
 from mediebild.timeutil import as_utc, utcnow
 
@@ -364,7 +366,7 @@ class Store:
         if not unique:
             return UpsertCounts()
         batch = list(unique.values())
-        table = pa.table(
+        return self.upsert_item_table(pa.table(
             {
                 "id": [i.id for i in batch],
                 "source_id": [i.source for i in batch],
@@ -379,8 +381,15 @@ class Store:
                 "content_hash": [i.content_hash for i in batch],
                 "date_flag": [i.date_flag for i in batch],
                 "raw": [json.dumps(i.raw, ensure_ascii=False, default=str) if i.raw else None for i in batch],
+                "first_seen_at": pa.array([None] * len(batch), pa.timestamp("us")),
             }
-        )
+        ))
+
+    def upsert_item_table(self, table: pa.Table) -> UpsertCounts:
+        """`upsert_items` on an Arrow table of the items' columns (ids unique; `first_seen_at` may be null: the
+        fetch time is the first sighting then). The shared intake's pull writes through here too."""
+        if table.num_rows == 0:
+            return UpsertCounts()
         con = self.con
         con.register("incoming_items", table)
         try:
@@ -397,7 +406,7 @@ class Store:
                     INSERT INTO items (id, source_id, kind, url, title, text, author, published_at, fetched_at,
                                        first_seen_at, updated_at, version, lang, content_hash, date_flag, raw)
                     SELECT n.id, n.source_id, n.kind, n.url, n.title, n.text, n.author, n.published_at, n.fetched_at,
-                           n.fetched_at, NULL, 1, n.lang, n.content_hash, n.date_flag, n.raw::JSON
+                           coalesce(n.first_seen_at, n.fetched_at), NULL, 1, n.lang, n.content_hash, n.date_flag, n.raw::JSON
                     FROM incoming_items n ANTI JOIN items e ON e.id = n.id
                     """
                 )
@@ -413,7 +422,7 @@ class Store:
                 )
         finally:
             con.unregister("incoming_items")
-        return UpsertCounts(new=new, updated=updated, seen=len(batch) - new - updated)
+        return UpsertCounts(new=new, updated=updated, seen=table.num_rows - new - updated)
 
     def count(self, table: str) -> int:
         if not re.fullmatch(r"[a-z_]+", table):
@@ -423,15 +432,23 @@ class Store:
     def _without_forgotten_authors(self, items: list[Item]) -> list[Item]:
         if not items:
             return items
+        forgotten = self.forgotten_author_check()
+        if forgotten is None:
+            return items
+        return [i for i in items if not forgotten(i.kind, i.raw, i.author)]
+
+    def forgotten_author_check(self) -> Callable[[str, dict[str, Any] | None, str | None], bool] | None:
+        """A test (kind, raw, author) -> True for a social post by an author forgotten on request; None when
+        nobody was forgotten. Such posts are not stored again, whichever way they arrive."""
         hashes = {r[0] for r in self.con.execute("SELECT author_hash FROM forgotten_authors").fetchall()}
         if not hashes:
-            return items
+            return None
         key_row = self.con.execute("SELECT key FROM privacy_key WHERE id = 1").fetchone()
         if key_row is None:
-            return items
+            return None
         key = bytes(key_row[0])
-        return [i for i in items if i.kind != "social"
-                or not any(handle_hash(key, h) in hashes for h in author_handles(i.raw, i.author))]
+        return lambda kind, raw, author: kind == "social" and any(
+            handle_hash(key, h) in hashes for h in author_handles(raw or {}, author))
 
     # -- fetches -------------------------------------------------------------------------------
 
@@ -460,21 +477,72 @@ class Store:
         with self.transaction():
             counts = self.upsert_items(items) if items else UpsertCounts()
             first_error = next((p for p in problems if p.severity == "error"), None)
-            fetch_id = self.con.execute(
-                """
-                INSERT INTO fetches (run_id, source_id, started_at, finished_at, http_status, bytes, not_modified,
-                                     items_parsed, items_new, items_updated, items_seen, ok, problem, attempts, url)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                [run_id, source_id, naive_utc(started_at), naive_utc(finished_at), http_status, size, not_modified,
-                 len(items), counts.new, counts.updated, counts.seen, ok,
-                 f"{first_error.code}: {first_error.message}" if first_error else None, attempts, url],
-            ).fetchone()[0]
-            if problems:
-                self.con.executemany(
-                    "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
-                    [[fetch_id, source_id, naive_utc(finished_at), p.severity, p.code, p.message[:2000]] for p in problems],
-                )
+            fetch_id = self.insert_fetch(
+                {"run_id": run_id, "source_id": source_id, "started_at": started_at, "finished_at": finished_at,
+                 "http_status": http_status, "bytes": size, "not_modified": not_modified, "items_parsed": len(items),
+                 "items_new": counts.new, "items_updated": counts.updated, "items_seen": counts.seen, "ok": ok,
+                 "problem": f"{first_error.code}: {first_error.message}" if first_error else None,
+                 "attempts": attempts, "url": url},
+                [(finished_at, p.severity, p.code, p.message) for p in problems],
+            )
             if cursor is not None:
-                self.con.execute("UPDATE sources SET cursor = ? WHERE id = ?", [json.dumps(cursor), source_id])
+                self.set_cursor(source_id, cursor)
         return fetch_id, counts
+
+    def insert_fetch(self, fetch: dict[str, Any], problems: list[tuple[datetime, str, str, str]]) -> int:
+        """One fetch row (the columns of `fetches` but id) and its problems (recorded_at, severity, code, message);
+        returns the new fetch id. Inside the caller's transaction."""
+        fetch_id = int(self.con.execute(
+            """
+            INSERT INTO fetches (run_id, source_id, started_at, finished_at, http_status, bytes, not_modified,
+                                 items_parsed, items_new, items_updated, items_seen, ok, problem, attempts, url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [fetch["run_id"], fetch["source_id"], naive_utc(fetch["started_at"]), naive_utc(fetch["finished_at"]),
+             fetch["http_status"], fetch["bytes"], fetch["not_modified"], fetch["items_parsed"], fetch["items_new"],
+             fetch["items_updated"], fetch["items_seen"], fetch["ok"], fetch["problem"], fetch["attempts"], fetch["url"]],
+        ).fetchone()[0])
+        if problems:
+            self.con.executemany(
+                "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)",
+                [[fetch_id, fetch["source_id"], naive_utc(at), severity, code, message[:2000]]
+                 for at, severity, code, message in problems],
+            )
+        return fetch_id
+
+    def insert_fetches(self, fetches: list[dict[str, Any]],
+                       problems: list[list[tuple[datetime, str, str, str]]]) -> list[int]:
+        """`insert_fetch` for many fetches at once (the shared intake's pull): ids drawn from the same sequence,
+        rows written in bulk. Inside the caller's transaction; returns the new ids in order."""
+        if not fetches:
+            return []
+        ids = sorted(int(r[0]) for r in self.con.execute("SELECT nextval('fetches_seq') FROM range(?)",
+                                                          [len(fetches)]).fetchall())
+        ts = pa.timestamp("us")
+        columns = ("run_id", "source_id", "http_status", "bytes", "not_modified", "items_parsed", "items_new",
+                   "items_updated", "items_seen", "ok", "problem", "attempts", "url")
+        table = pa.table({
+            "id": pa.array(ids, pa.int64()),
+            "started_at": pa.array([naive_utc(f["started_at"]) for f in fetches], ts),
+            "finished_at": pa.array([naive_utc(f["finished_at"]) for f in fetches], ts),
+            **{c: [f[c] for f in fetches] for c in columns},
+        })
+        self.con.register("incoming_fetches", table)
+        try:
+            self.con.execute(f"INSERT INTO fetches (id, started_at, finished_at, {', '.join(columns)}) "
+                             f"SELECT id, started_at, finished_at, {', '.join(columns)} FROM incoming_fetches")
+        finally:
+            self.con.unregister("incoming_fetches")
+        rows = [[fetch_id, f["source_id"], naive_utc(at), severity, code, message[:2000]]
+                for fetch_id, f, found in zip(ids, fetches, problems) for at, severity, code, message in found]
+        if rows:
+            self.con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
+        return ids
+
+    def set_cursor(self, source_id: str, cursor: dict[str, Any] | None) -> None:
+        self.con.execute("UPDATE sources SET cursor = ? WHERE id = ?",
+                         [None if cursor is None else json.dumps(cursor), source_id])
+
+    def active_profile(self) -> Profile | None:
+        """The incident profile in force (the ingest loop asks any IngestStore for it)."""
+        return load_active_profile(self.con)

@@ -14,6 +14,10 @@ The work is split so that each piece can be tested without Prefect:
 * `get_ingest_flow()` is the Prefect flow around the same loop: `submit` starts a task per source, which
   Prefect retries on transient errors only, on the flow's thread-pool task runner.
 
+`store` is any IngestStore (data/intake.py): the embedded DuckDB Store, or the shared Postgres intake that
+workers on several machines write into (`[store] catalog`), whose `sources()` hands each worker the sources
+it claimed, so no source is fetched twice at once.
+
 Monitors that pace their calls (the official ones: Polisen's 10 s and 60 an hour) measure real time by
 default. With `pass_clock=True` they measure the pass's own clock instead (`now` plus the real time
 elapsed since the fetch began): a replay of simulated time (the demo) passes it so that their spacing is
@@ -32,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from mediebild.data.profiles import load_active_profile
+from mediebild.data.intake import IngestStore, SharedIntake
 from mediebild.errors import ConfigError, SourceError
 from mediebild.flows import lazy_flow
 from mediebild.monitors import monitor_for
@@ -125,7 +129,7 @@ def collect(source: SourceConfig, cursor: dict[str, Any], now: datetime, limits:
         return failed_outcome(source, exc, now, finished=clock())
 
 
-def store_outcome(store, outcome: SourceOutcome, *, run_id: str | None = None) -> dict[str, Any]:
+def store_outcome(store: IngestStore, outcome: SourceOutcome, *, run_id: str | None = None) -> dict[str, Any]:
     """Write one source's outcome atomically; return a summary row."""
     fetched, parsed = outcome.fetched, outcome.parsed
     items = parsed.items if parsed else []
@@ -183,7 +187,7 @@ def with_profile_queries(sources: list[SourceConfig], profile: Profile | None) -
 
 
 def run_sources(
-    store,
+    store: IngestStore,
     sources: Iterable[SourceConfig],
     submit: Submit,
     *,
@@ -191,6 +195,7 @@ def run_sources(
     completed: Callable[[list[Any]], Iterable[Any]] = as_completed,
     retries: int = 0,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    run_id: str | None = None,
 ) -> IngestSummary:
     """The one ingest loop: start every source through `submit`, store each outcome as it arrives, sum up.
 
@@ -199,8 +204,8 @@ def run_sources(
     stored as a failed fetch that took 1 + `retries` attempts (1 for a permanent error). Each source is
     written in one transaction, from this thread; `on_done(row)` follows each.
     """
-    sources = with_profile_queries(list(sources), load_active_profile(store.con))
-    summary = IngestSummary(run_id=uuid.uuid4().hex[:12], sources=len(sources))
+    sources = with_profile_queries(list(sources), store.active_profile())
+    summary = IngestSummary(run_id=run_id or uuid.uuid4().hex[:12], sources=len(sources))
     clock = _clock(now)
     futures = {submit(s, store.cursor(s.id)): s for s in sources}
     for future in completed(list(futures)):
@@ -220,7 +225,7 @@ def run_sources(
 
 
 def ingest_pass(
-    store,
+    store: IngestStore,
     *,
     now: datetime | None = None,
     limits: HttpLimits = DEFAULT_LIMITS,
@@ -231,10 +236,47 @@ def ingest_pass(
 ) -> IngestSummary:
     """One pass over the sources without Prefect: `concurrency` threads fetch, this thread writes; no retries."""
     when = now or utcnow()
-    chosen = list(sources if sources is not None else store.sources())
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits, pass_clock),
-                           now=when, on_done=on_done)
+        def run(chosen: list[SourceConfig], run_id: str | None) -> IngestSummary:
+            return run_sources(store, chosen, lambda s, cursor: pool.submit(collect, s, cursor, when, limits, pass_clock),
+                               now=when, on_done=on_done, run_id=run_id)
+
+        if sources is not None:
+            return run(list(sources), None)
+        return claimed_rounds(store, run)
+
+
+def claimed_rounds(store: IngestStore, run: Callable[[list[SourceConfig], str | None], IngestSummary]) -> IngestSummary:
+    """`run` over the store's sources; a shared intake hands them out a batch at a time (its `claim_batch`), so
+    ask again until this pass has nothing left, and sum the rounds up as one pass (one run id)."""
+    summary = run(store.sources(), None)
+    if not isinstance(store, SharedIntake):
+        return summary
+    while more := store.sources():
+        part = run(more, summary.run_id)
+        summary.sources += part.sources
+        summary.failed += part.failed
+        summary.items_new += part.items_new
+        summary.items_updated += part.items_updated
+        summary.items_seen += part.items_seen
+        summary.per_source += part.per_source
+    summary.per_source.sort(key=lambda r: r["source"])
+    summary.failed.sort()
+    return summary
+
+
+def open_ingest_store(db: str, catalog: str | None, *, wait: float = 0.0) -> Any:
+    """Where an ingest pass writes: the shared intake at `catalog` (the settings' [store] catalog), else the
+    DuckDB file `db`. Either is a context manager."""
+    if catalog:
+        from mediebild.settings import load_settings
+
+        cfg = load_settings().store
+        return SharedIntake.open(catalog, claim_ttl_s=cfg.claim_ttl_s, refetch_after_s=cfg.refetch_after_s,
+                                 claim_batch=cfg.claim_batch)
+    from mediebild.data.store import Store
+
+    return Store.open(db, wait=wait)
 
 
 # -- Prefect -------------------------------------------------------------------------------------
@@ -279,18 +321,21 @@ def get_ingest_flow():
         retry_delay_s: float = 2.0,
         limits: HttpLimits = DEFAULT_LIMITS,
         pass_clock: bool = False,
+        catalog: str | None = None,
     ) -> dict[str, Any]:
-        """One ingest pass over every enabled source of the database `db` (`pass_clock`: see the module)."""
+        """One ingest pass over every enabled source of the database `db` (`pass_clock`: see the module); with
+        `catalog` (a postgresql:// URL) over the sources this worker claims in that shared intake, written there."""
         from prefect.futures import as_completed as prefect_completed
 
-        from mediebild.data.store import STEP_WAIT_SECONDS, Store
+        from mediebild.data.store import STEP_WAIT_SECONDS
 
         when = now or utcnow()
         task_fn = fetch_source.with_options(retries=retries, retry_delay_seconds=retry_delay_s)
-        with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
+        with open_ingest_store(db, catalog, wait=STEP_WAIT_SECONDS) as store:
             # the flow's ThreadPoolTaskRunner bounds how many fetches run at once
-            summary = run_sources(store, store.sources(), lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
-                                  now=when, completed=prefect_completed, retries=retries)
+            summary = claimed_rounds(store, lambda chosen, run_id: run_sources(
+                store, chosen, lambda s, cursor: task_fn.submit(s, cursor, when, limits, pass_clock),
+                now=when, completed=prefect_completed, retries=retries, run_id=run_id))
         return summary.as_dict()
 
     return ingest_flow

@@ -4,6 +4,8 @@ This is what `mediebild serve` runs every few minutes. Each step is its own (sub
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
 
+With a shared store ([store] catalog) the pass writes into the intake and pulls it in before enriching.
+
 Flows layer: imports the other flows, monitors.http (the fetch limits) and prefect (inside the builder).
 """
 
@@ -22,14 +24,22 @@ def get_monitor_flow():
 
     from mediebild.flows.enrich import get_enrich_flow
     from mediebild.flows.ingest import get_ingest_flow
+    from mediebild.flows.intake import get_intake_flow, push_step
     from mediebild.flows.publish import publish_step
     from mediebild.flows.stories import get_stories_flow
 
     def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
-                     limits: HttpLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-        """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot."""
+                     limits: HttpLimits = DEFAULT_LIMITS, catalog: str | None = None) -> dict[str, Any]:
+        """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot.
+
+        With `catalog` (the shared store), this pass fetches what it claims into the intake like any worker,
+        then pulls everything workers wrote into `db` before enriching."""
+        if catalog:
+            push_step(db, catalog)  # the sources and profile workers fetch with, as the store has them now
         result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
-                                                              limits=limits)}
+                                                              limits=limits, catalog=catalog)}
+        if catalog:
+            result["intake"] = get_intake_flow()(db=db, catalog=catalog)
         for name, step in (("enrich", get_enrich_flow()), ("stories", get_stories_flow())):
             try:
                 result[name] = step(db=db)

@@ -85,10 +85,15 @@ def forget(store: Store, handle: str, *, platform: str | None = None, now: datet
     return report
 
 
-def run_retention(db_path: str, retention_days: int) -> int:
-    """Open the store and purge social content older than `retention_days` (the daily schedule of `serve`)."""
+def run_retention(db_path: str, retention_days: int, catalog: str | None = None) -> int:
+    """Open the store and purge social content older than `retention_days` (the daily schedule of `serve`); with
+    a shared store (`catalog`), the intake's pulled rows past that age go too (flows.intake.prune_step)."""
     with Store.open(db_path, wait=STEP_WAIT_SECONDS) as store:
         purged = purge(store, older_than=timedelta(days=retention_days))
+    if catalog:
+        from mediebild.flows.intake import prune_step
+
+        prune_step(db_path, catalog, older_than=timedelta(days=retention_days))
     publish_step(db_path, drop_older=True)  # the purged content leaves the readers' snapshot now, not at the next pass
     return purged
 
@@ -98,8 +103,8 @@ def get_retention_flow() -> Any:
     """The Prefect flow around run_retention, built on first use."""
     from prefect import flow
 
-    def retention_flow(db: str = "mediebild.duckdb", retention_days: int = 30) -> int:
-        return run_retention(db, retention_days)
+    def retention_flow(db: str = "mediebild.duckdb", retention_days: int = 30, catalog: str | None = None) -> int:
+        return run_retention(db, retention_days, catalog)
 
     # importable as mediebild.flows.privacy:retention_flow: a served run loads its flow from that entrypoint
     retention_flow.__qualname__ = retention_flow.__name__

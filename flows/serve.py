@@ -119,13 +119,16 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
     if cfg is not None:
         flow = flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=cfg.concurrency))
         params.update(retries=cfg.retries, retry_delay_s=cfg.retry_delay_s)
+    if settings is not None and settings.store.catalog:
+        params["catalog"] = settings.store.catalog  # the URL only: the password stays in the environment
     ingest = flow.to_deployment(name="mediebild-ingest", interval=timedelta(minutes=every_minutes), parameters=params)
     lang = settings.lang if settings is not None else "sv"
     raw = settings.raw if settings is not None else None
     retention_days = settings.privacy.retention_days if settings is not None else 30
     retention = get_retention_flow().to_deployment(
         name="retention", schedules=[Cron("15 3 * * *", timezone="Europe/Stockholm")],
-        parameters={"db": db, "retention_days": retention_days})
+        parameters={"db": db, "retention_days": retention_days,
+                    **({"catalog": settings.store.catalog} if settings is not None and settings.store.catalog else {})})
     return [ingest, *digest_deployments(db, out_dir=out_dir, lang=lang, raw=raw), retention]
 
 

@@ -42,6 +42,17 @@ class PrivacySettings(BaseModel):
     public_accounts_file: Path | None = Field(None, description="a TOML file like the shipped public_accounts.toml")
 
 
+class StoreSettings(BaseModel):
+    """The shared store (issue 15): workers write into a Postgres intake, one writer pulls it into DuckDB."""
+
+    model_config = {"extra": "forbid"}
+    catalog: str | None = Field(None, description="postgresql://user@host:port/db; the password from PGPASSWORD")
+    claim_ttl_s: float = Field(600.0, gt=0, le=86400, description="a worker's claim on a source lasts this long")
+    refetch_after_s: float = Field(0.0, ge=0, le=86400,
+                                   description="a source fetched less than this ago is not handed out again")
+    claim_batch: int = Field(8, ge=0, le=10000, description="sources a worker claims at a time (0: all at once)")
+
+
 class Settings(BaseSettings):
     """What mediebild reads from flags, MEDIEBILD_* variables and mediebild.toml."""
 
@@ -51,6 +62,7 @@ class Settings(BaseSettings):
     lang: str = "sv"
     ingest: IngestSettings = IngestSettings()
     privacy: PrivacySettings = PrivacySettings()
+    store: StoreSettings = StoreSettings()
     raw: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     @classmethod

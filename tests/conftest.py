@@ -79,3 +79,34 @@ def analyst_db(analyst_template, tmp_path) -> Path:
     path = tmp_path / "incident.duckdb"
     shutil.copyfile(analyst_template[0], path)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL on 127.0.0.1 for the shared store's tests (tests/pg_server.py); skipped only when
+    this machine has no PostgreSQL binaries (`apt-get install postgresql`; .ci/run installs it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pg_server", Path(__file__).parent / "pg_server.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules["pg_server"] = module  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    if module.find_bin() is None:
+        pytest.skip("no PostgreSQL binaries on this machine (apt-get install postgresql)")
+    server = module.start()
+    server.password = module.PASSWORD
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def intake_url(pg_server, monkeypatch, request) -> str:
+    """A fresh database on the test server; PGPASSWORD set for this test (and the processes it starts)."""
+    import re
+
+    monkeypatch.setenv("PGPASSWORD", pg_server.password)
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    return str(pg_server.create_db(name))
