@@ -3,7 +3,8 @@
 Two linear heads on the shared features (`features.featurize`), trained on CrisisLexT26 by
 `train_classifiers`. Labels are stable English keys; `LABELS_SV` / `LABELS_EN` are for people.
 `categories.load().predict(texts, langs)` gives, per text, info_type and source_type with a probability per
-label (info_type_probs, source_type_probs).
+label (info_type_probs, source_type_probs). The information type is blended with the head trained on the
+project's own development incident sets (models/incident_types.py) when its artefact is shipped.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
+from typing import Any
+
 import joblib
+import numpy as np
 
 from mediebild.errors import ModelError
+from mediebild.models import incident_types
 from mediebild.models.gloss import glossed_texts
 from mediebild.models.features import LinearHead, featurize, featurize_uncached, with_rows
 
+_SHIPPED: Any = object()  # predict's default: the shipped incident-sets head, when its artefact exists
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "categories.joblib"
 
 from mediebild.labels import INFO_TYPES, LABELS_EN, LABELS_SV, SOURCE_TYPES  # noqa: E402 (the one label table)
@@ -36,8 +42,12 @@ class CategoryModel:
         self.meta = meta or {}
 
     def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None,
-                places: Sequence[str] = (), lemmas: Sequence[list[str] | None] | None = None) -> list[dict]:
-        """Labels and probabilities per text; Swedish texts are read with their English gloss (models/gloss.py)."""
+                places: Sequence[str] = (), lemmas: Sequence[list[str] | None] | None = None,
+                incident_head: Any = _SHIPPED) -> list[dict]:
+        """Labels and probabilities per text; Swedish texts are read with their English gloss (models/gloss.py).
+
+        The information type blends the CrisisLex head with the incident-sets head (models/incident_types.py;
+        `incident_head=None` gives the CrisisLex head alone)."""
         texts = [t or "" for t in texts]
         if not texts:
             return []
@@ -48,10 +58,16 @@ class CategoryModel:
             if changed:  # only the glossed rows are featurised again, and the cache is left to tone
                 X = with_rows(X, changed, featurize_uncached([glossed[i] for i in changed], places))
         p_info = self.info_type.predict_proba(X)
+        head = incident_types.load() if incident_head is _SHIPPED else incident_head
+        if head is not None:
+            p_info = incident_types.blend(head.predict_proba(texts, lemmas), self._in_info_types_order(p_info), langs)
+            info_classes: list[str] = list(INFO_TYPES)
+        else:
+            info_classes = [str(c) for c in self.info_type.classes]
         p_src = self.source_type.predict_proba(X)
         out = []
         for i in range(len(texts)):
-            info: dict[str, float] = {str(c): round(float(p), 4) for c, p in zip(self.info_type.classes, p_info[i])}
+            info: dict[str, float] = {c: round(float(p), 4) for c, p in zip(info_classes, p_info[i])}
             src: dict[str, float] = {str(c): round(float(p), 4) for c, p in zip(self.source_type.classes, p_src[i])}
             best_info: str = max(info, key=info.__getitem__)
             best_src: str = max(src, key=src.__getitem__)
@@ -62,6 +78,10 @@ class CategoryModel:
                 "source_type_probs": src,
             })
         return out
+
+    def _in_info_types_order(self, proba: np.ndarray) -> np.ndarray:
+        columns = [str(c) for c in self.info_type.classes]
+        return proba[:, [columns.index(c) for c in INFO_TYPES]]
 
 
 @functools.lru_cache(maxsize=4)

@@ -78,9 +78,11 @@ def eval_info_type(events_dir: Path | str, model=None) -> dict:
     return _with_events(scores("info_type", y_true, y_pred, list(INFO_TYPES.values())), events_dir)
 
 
-def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
+def eval_info_type_csv(items_csv: Path | str, model=None, crisislex_only: bool = False) -> dict:
     """Information type on a CSV with columns text,label (label: a key such as caution_and_advice, or its
-    CrisisLexT26 name), or on an incident set's relevant rows; the texts are read as the pipeline reads them (language detected, Swedish glossed)."""
+    CrisisLexT26 name), or on an incident set's relevant rows; the texts are read as the pipeline reads them
+    (language detected, Swedish glossed). `crisislex_only` leaves out the incident-sets head, which was trained
+    on the development sets (on those, only its leave-one-incident-out figures mean anything)."""
     from mediebild.models import categories
     from mediebild.models.language import detect_languages
     from mediebild.models.nlp import lemmatise
@@ -100,7 +102,8 @@ def eval_info_type_csv(items_csv: Path | str, model=None) -> dict:
         raise UserError(f"{path}: no rows")
     langs = [lang for lang, _ in detect_languages(texts)]
     model = model or categories.load()
-    y_pred = [p["info_type"] for p in model.predict(texts, langs, lemmas=lemmatise(texts, langs))]
+    options = {"incident_head": None} if crisislex_only else {}
+    y_pred = [p["info_type"] for p in model.predict(texts, langs, lemmas=lemmatise(texts, langs), **options)]
     result = scores("info_type", y_true, y_pred, list(INFO_TYPES.values()))
     result["items"] = str(path)
     return result
