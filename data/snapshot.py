@@ -259,6 +259,34 @@ class _Publisher:
             self.cur.unregister("shown_authors")
             self.cur.unregister("redacted_mentions")
 
+    def shown_stories(self, key: bytes) -> None:
+        """TEMP table `shown_stories`: stories named after a social post (their headline is the post's title,
+        their link the post's) as documents show them: "privatperson-3f9a2c: <title, mentions masked>", no link
+        unless the author is a public account (reports.privacy.protect does the same for a document)."""
+        from mediebild.settings import load_settings
+
+        self.cur.execute("DELETE FROM shown_stories")
+        settings = load_settings().privacy
+        policy = PrivacyPolicy.build(key, extra=settings.public_accounts, file=settings.public_accounts_file)
+        rows = self.cur.execute("""
+            SELECT st.id, st.headline,
+                   coalesce(json_extract_string(i.raw, '$.social.platform'), s.monitor) AS platform,
+                   coalesce(json_extract_string(i.raw, '$.social.author_handle'), i.author) AS handle
+              FROM stories st
+              JOIN (SELECT url, any_value(id) AS id FROM items WHERE kind = 'social' AND url IS NOT NULL
+                     GROUP BY url) p ON p.url = st.url
+              JOIN items i ON i.id = p.id LEFT JOIN sources s ON s.id = i.source_id
+             WHERE st.url IS NOT NULL""").fetchall()
+        shown = []
+        for story_id, headline, platform, handle in rows:
+            if handle is None:
+                continue
+            public = policy.is_public(platform, handle)
+            text = policy.redact_mentions(headline or "", platform)
+            shown.append((story_id, text if public else f"{policy.shown_author(platform, handle)}: {text}", public))
+        if shown:
+            self.cur.executemany("INSERT INTO shown_stories VALUES (?, ?, ?)", shown)
+
     # -- writing -----------------------------------------------------------------------------------
 
     def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str],
@@ -384,6 +412,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
         try:
             cur.execute("CREATE OR REPLACE TEMP TABLE shown_social (id VARCHAR, author VARCHAR, url VARCHAR, "
                         "raw JSON, title VARCHAR, text VARCHAR)")
+            cur.execute("CREATE OR REPLACE TEMP TABLE shown_stories (id VARCHAR, headline VARCHAR, public BOOLEAN)")
             cur.execute("BEGIN TRANSACTION")
             cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS SELECT id, CAST(published_at AS DATE) AS day, "
                         "date_part('hour', published_at) AS hour FROM items")
@@ -417,6 +446,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 changed_days[spec.name] = set(item_days) if fresh else set(rollup_days) & item_days
                 tables_meta[spec.name] = {"schema": schema, "days": {d: [0, 0] for d in item_days}}
             publisher.shown_social({d.split("T")[0] for d in changed_days["items"]}, key)
+            if changed_days["stories"]:
+                publisher.shown_stories(key)
             for spec in TABLES:
                 publisher.progress(f"write {spec.name}")
                 all_days = _day_keys(tables_meta[spec.name]["days"])
@@ -536,6 +567,13 @@ def publish_database(db_path: Path | str, *, search: bool = True, drop_older: bo
             result = publish(store.con, db_path, search=search, drop_older=drop_older, progress=progress)
     note_source(db_path, result.version)
     return result
+
+
+def publish_open(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, search: bool = True) -> PublishResult:
+    """Publish through a connection the caller holds read-write (memory capped as publish_database does); the
+    caller calls note_source once it closed the file."""
+    with _memory_capped(con):
+        return publish(con, db_path, search=search)
 
 
 PUBLISH_MEMORY = "1536MB"  # DuckDB spills beyond this (its default is 80 % of the machine: 3.9 GiB at 10M items)

@@ -258,17 +258,33 @@ async def source_toggle(request: Request) -> Response:
 
 
 # -- Profil ------------------------------------------------------------------------------------------------------
+SUGGESTIONS_TTL = 300.0  # relevance learning moves with the passes; its proposals are read again this often
+
+
 def _suggestions(room: Room, con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """What relevance learning proposes for the active profile, or None (no profile, nothing learned yet)."""
+    """What relevance learning proposes for the active profile, or None (no profile, nothing learned yet, or the
+    database busy the first time). The learner's state is never published: the proposals are computed on the
+    real file in the writer's gap and kept SUGGESTIONS_TTL seconds (data/access.py `private`)."""
     suggest = room.services.suggest
     found = load_active_profile(con)
     if suggest is None or found is None:
         return None
+
+    def load(real: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+        profile = load_active_profile(real)
+        if profile is None or suggest is None:
+            return None
+        try:
+            return suggest(real, profile)
+        except Exception:  # nothing enriched under this profile yet, or a model missing: the page shows none
+            log.info("no profile suggestions", exc_info=True)
+            return None
+
     try:
-        return suggest(con, found)
-    except Exception:  # nothing enriched under this profile yet, or a model missing: the page shows none
-        log.info("no profile suggestions", exc_info=True)
+        value: dict[str, Any] | None = room.access.private(f"suggestions:{found.body}", load, ttl=SUGGESTIONS_TTL)
+    except StoreBusy:
         return None
+    return value
 
 
 async def _profile_page(request: Request, *, problem: str | None = None, typed: str | None = None,

@@ -53,7 +53,7 @@ def main() -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
-        access = Snapshots(db, Path(tmp) / "snapshots", settle=0.2, poll=0.2).start()
+        access = Snapshots(db, settle=0.2, poll=0.2).start()
         app = create_app(WebSettings(port=port), access, web_services())
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
