@@ -389,8 +389,13 @@ def _day_keys(signatures: dict[str, list[int]]) -> set[str]:
 
 def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path | None = None,
             search: bool = True, drop_older: bool = False,
-            progress: Callable[[str], None] | None = None) -> PublishResult:
+            progress: Callable[[str], None] | None = None, only: set[str] | None = None) -> PublishResult:
     """Publish a new snapshot version of the store `con` is connected to (the writer's connection).
+
+    `only`: the caller changed these tables and nothing else since the newest version was published (an action
+    on the page: the audit log, a judgement, a source ...); every other table is linked from that version without
+    computing its signatures (which cost seconds at a million items). Only for a writer that knows the newest
+    version was current before it wrote (data/access.py checks `stale` first).
 
     Reads everything in one transaction of its own, so the version is one committed state of the store.
     `drop_older` removes every earlier version at once (after forgetting a person or purging old posts, their
@@ -414,8 +419,10 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                         "raw JSON, title VARCHAR, text VARCHAR)")
             cur.execute("CREATE OR REPLACE TEMP TABLE shown_stories (id VARCHAR, headline VARCHAR, public BOOLEAN)")
             cur.execute("BEGIN TRANSACTION")
+            item_keyed = {"items", *ROLLUP_INPUTS, "story_seen"}
             cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS SELECT id, CAST(published_at AS DATE) AS day, "
-                        "date_part('hour', published_at) AS hour FROM items")
+                        "date_part('hour', published_at) AS hour FROM items"
+                        + ("" if only is None or only & item_keyed else " LIMIT 0"))
             publisher = _Publisher(cur, root, prev, progress)
             tables_meta: dict[str, Any] = {}
             changed_days: dict[str, set[str]] = {}
@@ -423,6 +430,11 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             hot: set[str] = set()  # the newest HOT_DAYS days of items: a pass keeps adding to them
             for spec in TABLES:
                 if spec.rollup:
+                    continue
+                kept = publisher.prev_meta.get("tables", {}).get(spec.name)
+                if only is not None and spec.name not in only and kept is not None and publisher._has_files(spec.name):
+                    tables_meta[spec.name] = kept  # unchanged by the caller: linked as it is
+                    changed_days[spec.name] = set()
                     continue
                 publisher.progress(f"signature {spec.name}")
                 rows = publisher.signature_rows(spec)
@@ -569,11 +581,12 @@ def publish_database(db_path: Path | str, *, search: bool = True, drop_older: bo
     return result
 
 
-def publish_open(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, search: bool = True) -> PublishResult:
+def publish_open(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, search: bool = True,
+                 only: set[str] | None = None) -> PublishResult:
     """Publish through a connection the caller holds read-write (memory capped as publish_database does); the
-    caller calls note_source once it closed the file."""
+    caller calls note_source once it closed the file. `only`: as publish."""
     with _memory_capped(con):
-        return publish(con, db_path, search=search)
+        return publish(con, db_path, search=search, only=only)
 
 
 PUBLISH_MEMORY = "1536MB"  # DuckDB spills beyond this (its default is 80 % of the machine: 3.9 GiB at 10M items)

@@ -87,7 +87,7 @@ async def user_add(request: Request) -> Response:
         if typed["role"] not in ROLES:
             raise UserError(f"unknown role {typed['role']!r}: choose reader, editor or admin")
         hashed = room.passwords.hash(_password(form))
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             made = add_user(store.con, name, role=typed["role"], password_hash=hashed,
                             organisation=typed["organisation"] or None)
             audit_user(store.con, "user_add", made, user=session.user, organisation=session.organisation,
@@ -122,7 +122,7 @@ async def user_change(request: Request) -> Response:
         if name == session.user and (action == "stang-av" or (action == "roll" and new_role != "admin")):
             raise UserError("you cannot disable or demote your own account here")
         hashed = room.passwords.hash(_password(form)) if action == "losenord" else None
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             account = get_user(store.con, name)
             if account is None:
                 raise UserError(f"no user {name!r}")

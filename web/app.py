@@ -150,7 +150,7 @@ async def triage(request: Request) -> Response:
     note = str(form.get("note") or "")
 
     def act() -> dict[str, Any]:
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             return set_triage(store.con, story_id, None if state == "none" else state, note=note,
                               user=session.user, organisation=session.organisation)
 
@@ -177,7 +177,7 @@ async def judge_target(request: Request) -> Response:
         return room.error(request, 400, "not_found", session)
 
     def act() -> dict[str, Any]:
-        with room.access.write() as store:
+        with room.access.write(touches=("judgements", "audit_log")) as store:
             return judge(store.con, kind, target_id, verdict == "relevant", user=session.user,
                          organisation=session.organisation, note=str(form.get("note") or "") or None)
 

@@ -1,6 +1,7 @@
 """What each page of the situation room shows, gathered through data/ functions from one read cursor.
 
-Every function here takes a cursor and returns the plain dict its template renders: no SQL (data/ has it),
+Every function here takes a cursor over the published snapshot (data/access.py) and returns the plain dict its
+template renders: no SQL (data/ has it),
 no HTML (the templates have it). `as_of` is the page's "now": the current time, or the newest item's time when
 the database is not being fed (a replayed exercise, a copy), which the page says.
 
@@ -74,7 +75,7 @@ def overview(con: Con, now: datetime) -> dict[str, Any]:
                   "relevant": None if current["relevant"] is None or previous["relevant"] is None
                   else current["relevant"] - previous["relevant"],
                   "by_kind": {k: current["by_kind"].get(k, 0) - previous["by_kind"].get(k, 0) for k in KINDS}},
-        "volume": _trim(q.volume_by_hour(con, floor_hour(now) - timedelta(hours=11), now)),
+        "volume": _trim(pq.volume_by_hour(con, floor_hour(now) - timedelta(hours=11), now)),
         "stories_ran": stories_ran, "top": top, "rumours": rumours, "alerts": alerts, "vma": vma,
         "official": official, "failing": failing, "totals": pq.totals(con),
     }
@@ -97,7 +98,8 @@ def story(con: Con, story_id: str) -> dict[str, Any] | None:
     if found is None:
         return None
     items = found["items"]
-    details = pq.item_details(con, [i["id"] for i in items])
+    times = [i["published_at"] for i in items]
+    details = pq.item_details(con, [i["id"] for i in items], since=min(times, default=None), until=max(times, default=None))
     names = pq.source_names(con, sorted({i["source_id"] for i in items}))
     hours: dict[datetime, dict[str, Any]] = {}
     outlets: dict[str, dict[str, Any]] = {}
