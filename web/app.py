@@ -106,7 +106,10 @@ async def stream(request: Request) -> Response:
                                                           "source_types": [], "tones": []}, "next": None}, str(exc)
             return {**live, **data, "problem": problem}
 
-        data: dict[str, Any] = room.cached(("stream", _now(), item_filter, before), gather)
+        if item_filter.active or before is not None:
+            data: dict[str, Any] = room.cached(("stream", _now(), item_filter, before), gather)
+        else:  # the newest page of everything: what most readers keep open, kept built after every pass
+            data = room.keep_warm(("stream",), lambda: ("stream", _now(), item_filter, None), gather)
         query = [(k, v) for k, vs in shown.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
         older = None
         if data["next"] is not None:
