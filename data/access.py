@@ -26,9 +26,8 @@ snapshot of the store beside it (data/snapshot.py: Parquet per table and day, `C
   the next request), and a caller may ask for a value newer than some seconds, waiting for the gap (a login of a name the
   cache does not know).
 * A database that moved on without publishing (a command-line writer, a pass killed before its publish) is
-  published by the follower once the file was left alone for `settle` seconds and nobody holds it.
-
-`HeldStore` serves a store this process holds open itself (tests of the data layer).
+  published by the follower once the file was left alone for `settle` seconds (30 by default: longer than the
+  gap between two steps of a pass, so the page never publishes in the middle of one) and nobody holds it.
 
 Data layer: imports the core (errors, timeutil), data.store, data.snapshot and data.snapshot_read; nothing
 above it.
@@ -52,7 +51,7 @@ import duckdb
 
 from mediebild.data.store import Store
 from mediebild.errors import StoreError
-from mediebild.timeutil import as_utc, utcnow
+from mediebild.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -112,61 +111,6 @@ class PageAccess(Protocol):
     def close(self) -> None: ...
 
 
-class HeldStore:
-    """Reads and writes through a store this process holds open (tests, a single-process setup)."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.path = Path(store.path)
-        self._version = 1
-        self._lock = threading.Lock()
-        self._taken_at = utcnow()
-
-    @property
-    def version(self) -> int:
-        return self._version
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def touch(self) -> None:
-        """Say that the data changed (a writer outside `write()` wrote to the held store)."""
-        self._version += 1
-        self._taken_at = utcnow()
-
-    @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cursor = self.store.con.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-
-    @contextmanager
-    def read_at(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, int]]:
-        with self.read() as con:
-            yield con, self._version
-
-    @contextmanager
-    def write(self, *, publish: bool = True, touches: tuple[str, ...] | None = None) -> Iterator[Store]:
-        with self._lock:
-            yield self.store
-            if publish:
-                self.touch()
-
-    def private(self, name: str, load: Loader, *, newer_than: float | None = None, eager: bool = False,
-                ttl: float | None = None) -> Any:
-        with self.read() as con:
-            return load(con)
-
-    def status(self) -> dict[str, object]:
-        return {"version": self._version, "taken_at": self._taken_at, "writer": False, "pending": False}
-
-    def close(self) -> None:
-        pass
-
-
 _FILE_LOCKS: dict[Path, threading.RLock] = {}
 _FILE_LOCKS_LOCK = threading.Lock()
 
@@ -213,7 +157,7 @@ PRIVATE_FORGOTTEN = 600.0  # a private value nobody asked for this long is dropp
 class Snapshots:
     """Reads the published snapshot, writes the real file and publishes after (see the module doc)."""
 
-    def __init__(self, path: Path | str, *, poll: float = 1.0, settle: float = 2.0, write_timeout: float = 30.0,
+    def __init__(self, path: Path | str, *, poll: float = 1.0, settle: float = 30.0, write_timeout: float = 30.0,
                  private_ttl: float = 30.0):
         from mediebild.data.snapshot import snapshot_root
 

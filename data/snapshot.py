@@ -151,9 +151,13 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_tree(root: Path) -> None:
+    """Make a version folder durable: the files written for it and every folder (a file linked from the previous
+    version, more than one link, is durable already: syncing hundreds of them cost a page's action seconds)."""
     for folder, _, files in os.walk(root):
         for name in files:
-            _fsync(Path(folder) / name)
+            path = Path(folder) / name
+            if os.stat(path).st_nlink == 1:
+                _fsync(path)
         _fsync(Path(folder))
 
 
@@ -180,6 +184,7 @@ class _Publisher:
         self.prev = prev
         self.prev_meta: dict[str, Any] = read_meta(prev) if prev is not None else {}
         self.progress = progress or (lambda _step: None)
+        self.same_schema: set[str] = set()  # tables whose columns are those of the previous version
 
     # -- what changed ------------------------------------------------------------------------------
 
@@ -311,8 +316,12 @@ class _Publisher:
             return 0, 1
         placeholder = target / f"day={PLACEHOLDER_DAY}"
         placeholder.mkdir()
-        self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
-                         f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
+        before = self.prev / spec.name / f"day={PLACEHOLDER_DAY}" / "empty.parquet" if self.prev else None
+        if not days and spec.name in self.same_schema and before is not None and before.exists():
+            os.link(before, placeholder / "empty.parquet")
+        else:
+            self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
+                             f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
         written = linked = 0
         whole_days = sorted(d for d in days if "T" not in d)
         for group in _groups(whole_days, sizes or {}):
@@ -435,6 +444,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 if only is not None and spec.name not in only and kept is not None and publisher._has_files(spec.name):
                     tables_meta[spec.name] = kept  # unchanged by the caller: linked as it is
                     changed_days[spec.name] = set()
+                    publisher.same_schema.add(spec.name)
                     continue
                 publisher.progress(f"signature {spec.name}")
                 rows = publisher.signature_rows(spec)
@@ -444,6 +454,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 schema = publisher.schema(spec)
                 changed_days[spec.name] = publisher.changed(spec.name, signatures, schema)
                 tables_meta[spec.name] = {"schema": schema, "days": signatures}
+                if publisher.prev_meta.get("tables", {}).get(spec.name, {}).get("schema") == schema:
+                    publisher.same_schema.add(spec.name)
                 if spec.name in ROLLUP_INPUTS:
                     rollup_days |= changed_days[spec.name] - {"*"}
             for table in WIDE_ITEM_INPUTS:  # the wide items table carries their columns
@@ -457,6 +469,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 fresh = before is None or before.get("schema") != schema or not publisher._has_files(spec.name)
                 changed_days[spec.name] = set(item_days) if fresh else set(rollup_days) & item_days
                 tables_meta[spec.name] = {"schema": schema, "days": {d: [0, 0] for d in item_days}}
+                if not fresh:
+                    publisher.same_schema.add(spec.name)
             publisher.shown_social({d.split("T")[0] for d in changed_days["items"]}, key)
             if changed_days["stories"]:
                 publisher.shown_stories(key)

@@ -154,15 +154,3 @@ def test_accounts_are_never_published_and_are_read_from_memory(db_path):
         child.wait(timeout=10)
     finally:
         access.close()
-
-
-def test_held_store_serves_cursors_of_this_process(store):
-    from mediebild.data.access import HeldStore
-
-    held = HeldStore(store)
-    version = held.version
-    with held.write() as writer:
-        add_user(writer.con, "bo", role="reader", password_hash="$argon2id$x")
-    with held.read() as con:
-        assert get_user(con, "bo") is not None
-    assert held.version == version + 1
