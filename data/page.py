@@ -30,6 +30,7 @@ from mediebild.data.digest_queries import enrichment_ran
 from mediebild.data.item_filter import NO_FILTER, ItemFilter
 from mediebild.data.store import aware_utc, fetch_dicts, naive_utc
 from mediebild.items import KINDS
+from mediebild.labels import SOURCE_TYPES
 from mediebild.timeutil import as_utc, floor_hour
 
 Con = duckdb.DuckDBPyConnection
@@ -63,15 +64,15 @@ def totals(con: Con) -> dict[str, int]:
 
 def filter_choices(con: Con) -> dict[str, list[Any]]:
     """What the stream's filters can choose from: sources (id, name, kind) and the labels present (languages,
-    information types and tones from the rollups; source types from the items' one column)."""
+    information types and tones from the rollups; every source type, which no rollup has)."""
     sources = fetch_dicts(con, "SELECT id, name, item_kind AS kind FROM sources ORDER BY name, id")
     labels: dict[str, list[Any]] = {"langs": [], "info_types": [], "source_types": [], "tones": []}
     if enrichment_ran(con):
         for key, sql in (("langs", "SELECT DISTINCT lang FROM volume_hourly"),
                          ("info_types", "SELECT DISTINCT info_type FROM category_volume_hourly"),
-                         ("source_types", "SELECT DISTINCT source_type FROM items_wide"),
                          ("tones", "SELECT DISTINCT tone FROM category_volume_hourly")):
             labels[key] = sorted(r[0] for r in con.execute(sql).fetchall() if r[0] is not None)
+        labels["source_types"] = sorted(SOURCE_TYPES)  # no rollup has them: every label (a scan of the items each)
     return {"sources": sources, **labels}
 
 
@@ -228,12 +229,17 @@ def hour_counts(con: Con, now: datetime) -> tuple[dict[str, Any], dict[str, Any]
 def official_recent(con: Con, since: datetime, until: datetime, *, limit: int = 8) -> list[dict[str, Any]]:
     """The newest official notices of [since, until) that enrichment did not find irrelevant, verbatim (as the
     digest's official statements, read without materialising the period)."""
-    found = con.execute(
-        """SELECT id, published_at FROM items_wide
-           WHERE kind = 'official' AND published_at >= ? AND published_at < ? AND coalesce(relevant, TRUE)
-           ORDER BY published_at DESC, id LIMIT ?""",
-        [naive_utc(since), naive_utc(until), limit],
-    ).fetchall()
+    found: list[tuple[Any, ...]] = []
+    for window in (timedelta(hours=1), None):  # the newest hour usually has them: read more only when not
+        lower = max(as_utc(since), as_utc(until) - window) if window is not None else as_utc(since)
+        found = con.execute(
+            """SELECT id, published_at FROM items_wide
+               WHERE kind = 'official' AND published_at >= ? AND published_at < ? AND coalesce(relevant, TRUE)
+               ORDER BY published_at DESC, id LIMIT ?""",
+            [naive_utc(lower), naive_utc(until), limit],
+        ).fetchall()
+        if len(found) >= limit:
+            break
     return _details(con, found, """i.id, i.title, i.url, i.kind, i.source_id, coalesce(s.name, i.source_id) AS source_name,
                                    i.published_at, i.updated_at, i.text, i.author""",
                     "ORDER BY i.published_at DESC, i.id")

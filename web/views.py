@@ -111,11 +111,16 @@ def overview(con: Con, now: datetime) -> dict[str, Any]:
 def stream(con: Con, item_filter: ItemFilter, *, until: datetime, before: tuple[datetime, str] | None,
            limit: int = 50) -> dict[str, Any]:
     """Flödet: a page of originals newest first, their copies and stories, and the filters' choices."""
-    rows = pq.stream(con, item_filter, until=until, before=before, limit=limit)
-    judged = judgement_states(con, "item", [r["id"] for r in rows])
-    for row in rows:
-        row["judgement"] = judged.get(row["id"])
-    return {"items": rows, "choices": pq.filter_choices(con),
+    def page(c: Con) -> list[dict[str, Any]]:
+        found = pq.stream(c, item_filter, until=until, before=before, limit=limit)
+        judged = judgement_states(c, "item", [r["id"] for r in found])
+        for row in found:
+            row["judgement"] = judged.get(row["id"])
+        return found
+
+    got = _parallel(con, {"rows": page, "choices": pq.filter_choices})
+    rows = got["rows"]
+    return {"items": rows, "choices": got["choices"],
             "next": (rows[-1]["published_at"], rows[-1]["id"]) if len(rows) == limit else None}
 
 
