@@ -1,4 +1,4 @@
-"""Benchmark: the situation room with 1,000,000 items stored; p50/p95 of its pages, and of a snapshot.
+"""Benchmark: the situation room with 1,000,000 items stored; p50/p95 of its pages, and of publishing.
 
 Generates the items inside DuckDB (INSERT ... SELECT from range(), in arrival order over 48 hours, as
 bench/digest.py does) with enrichment for every item, entities for one in ten, 20,000 stories (every item in
@@ -11,15 +11,20 @@ through the ASGI app (Starlette's TestClient, so routing, sessions, templates an
 * one story page; Sök och trender: searches (ranked, a phrase with a filter, by time, the next page, relevant
   only), trends of two queries with their chart, and the top lists (the page's own cache of answers emptied for
   "cold", as for the other pages; the first request publishes the snapshot the page reads, timed apart);
-* the same while another process writes (a pass of 2,000 new items every few seconds, as ingest does),
-  with `--while-writing`: the page reads its snapshot and never waits for the writer;
-* the overview a moment after a pass lands (the page rebuilds it for the readers who keep it open);
-* taking a snapshot (copying the file), which a new pass or an action costs once, off the request path.
+* the same while another process writes and publishes (a pass of 2,000 new items every few seconds, as
+  ingest does), with `--while-writing`: the page reads the published snapshot and never waits for the writer;
+* the overview a moment after an action lands (the page rebuilds it for the readers who keep it open);
+* an action (a triage: the real file opened in the writer's gap, written, published) and opening a newly
+  published version, which the follower thread does off the request path.
+
+Every page reads the published snapshot (data/access.py); the database is published once first when it never
+was (about 90 s at a million items, with the search index).
 
 Prints figures; asserts nothing.
 
     .venv/bin/python bench/web.py                       # 1,000,000 items in a temporary folder
     .venv/bin/python bench/web.py --items 200000 --repeat 20 --while-writing
+    .venv/bin/python bench/web.py --keep /work/bench-out/web/bench-1m.duckdb --while-writing
 """
 
 from __future__ import annotations
@@ -118,6 +123,7 @@ WRITER = """
 import sys, time
 from datetime import timedelta
 from mediebild.data.store import Store
+from mediebild.flows.publish import publish_step
 from mediebild.items import Item
 from mediebild.timeutil import as_utc
 path, start, seconds = sys.argv[1], as_utc(__import__('datetime').datetime.fromisoformat(sys.argv[2])), float(sys.argv[3])
@@ -127,10 +133,14 @@ while time.monotonic() < deadline:
     items = [Item(id=f'new-{k}-{j}', source='src-1', kind='editorial', url=f'https://s1.example.se/new/{k}/{j}',
                   title=f'Ny post {k}-{j}', text='Ny text om läget.', author=None, published_at=at, fetched_at=at)
              for j in range(2000)]
-    with Store.open(path) as store:
+    t0 = time.perf_counter()
+    with Store.open(path, wait=60) as store:
         store.record_fetch(source_id='src-1', run_id='bench', started_at=at, finished_at=at, http_status=200, size=1,
                            not_modified=False, items=items, problems=[], ok=True, cursor=None)
-    print('pass', k, flush=True)
+    written = time.perf_counter() - t0
+    published = publish_step(path)  # what every pass does when it finishes
+    print('pass', k, round(written, 2), round(time.perf_counter() - t0 - written, 2), published.get('error', ''),
+          flush=True)
     k += 1
     time.sleep(2.0)
 """
@@ -170,6 +180,7 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from mediebild.data.access import Snapshots
+    from mediebild.data.triage import set_triage
     from mediebild.flows.serve import web_services
     from mediebild.web.app import create_app
     from mediebild.web.config import WebSettings
@@ -181,15 +192,11 @@ def main() -> None:
             print(f"items stored:                 {args.items:>10,}  in {load:6.1f} s (with {STORIES:,} stories, "
                   "enrichment, entities, copies)")
         size = path.stat().st_size
-        access = Snapshots(path, Path(tmp) / "snapshots", settle=0.5, poll=0.5)
+        access = Snapshots(path, settle=2.0, poll=0.5, write_timeout=60)
         t0 = time.perf_counter()
-        access.start()
-        first = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        access.refresh(force=True)
-        again = time.perf_counter() - t0
-        print(f"snapshot (copy + open):       {again * 1000:10.0f} ms  ({size / 2**20:,.0f} MiB; first at start "
-              f"{first * 1000:.0f} ms; off the request path)")
+        access.start(wait=600)
+        print(f"page start (publishing first when never published): {time.perf_counter() - t0:8.1f} s  "
+              f"({size / 2**20:,.0f} MiB database)")
         app = create_app(WebSettings(allowed_hosts=["testserver"]), access, web_services())
         room = app.state.room
         client = TestClient(app, base_url="http://testserver", follow_redirects=False)
@@ -198,10 +205,26 @@ def main() -> None:
         assert client.post("/login", data={"user": "bench", "password": PASSWORD, "csrf": token}).status_code == 303
         stream = client.get("/flodet").text
         older = re.search(r'href="(/flodet\?[^"]*before=[^"]+)"', stream)
+        actions = []
+        for k in range(5):
+            form = client.get("/berattelse/S1234").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            t0 = time.perf_counter()
+            done = client.post("/berattelse/S1234/triage", data={"csrf": csrf, "state": ("watched", "handled")[k % 2],
+                                                                   "note": f"bänk {k}"})
+            actions.append(time.perf_counter() - t0)
+            assert done.status_code == 303, done.status_code
+        p50, p95, worst = percentiles(actions)
+        print(f"an action (triage: write, publish, redirect): p50 {p50:7.0f} ms  max {worst:7.0f} ms  "
+              f"(the actor's next page shows it)")
+        from mediebild.data.snapshot import current_version
+        from mediebild.data.snapshot_read import connect_folder
+
+        folder = current_version(access.root)
+        assert folder is not None
         t0 = time.perf_counter()
-        with room.analysts.read():  # the first search publishes the snapshot and its search index
-            pass
-        print(f"first publish for the search page: {time.perf_counter() - t0:8.1f} s  (once; a pass publishes itself)")
+        connect_folder(folder).close()
+        print(f"opening a published version:  {(time.perf_counter() - t0) * 1000:10.0f} ms  (off the request path)")
         found = client.get("/sok?q=zaventem+OR+bryssel&sort=time").text
         later = re.search(r'href="([^"]+)" rel="next" id="next-page"', found)
         pages = [
@@ -227,32 +250,39 @@ def main() -> None:
             warm = percentiles(measure(client, room, url, args.repeat, cold=False))
             print(f"{name:32} {cold[0]:9.1f} {cold[1]:9.1f} {warm[0]:9.1f} {warm[1]:9.1f}")
         after = []
-        for _ in range(max(5, args.repeat // 2)):
-            access.refresh(force=True)  # a pass lands: a new snapshot, a new data version
+        for k in range(max(5, args.repeat // 2)):
+            with access.write() as store:  # an action lands: a new published version, a new data version
+                set_triage(store.con, f"S{k}", "watched", note="bänk", user="bench", organisation="Bänken")
             time.sleep(1.5)  # a reader arrives a moment later; the page has kept its overview warm
             after += measure(client, room, "/", 1, cold=False)
         p50, p95, worst = percentiles(after)
-        print(f"{'overview 1.5 s after a pass':32} p50 {p50:7.1f}  p95 {p95:7.1f}  max {worst:7.1f}  "
-              f"(kept warm by the page; {len(after)} passes)")
+        print(f"{'overview 1.5 s after an action':32} p50 {p50:7.1f}  p95 {p95:7.1f}  max {worst:7.1f}  "
+              f"(kept warm by the page; {len(after)} actions)")
         if args.while_writing:
             newest = START + timedelta(hours=HOURS)
-            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), newest.isoformat(), "40"],
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), newest.isoformat(), "75"],
                                       stdout=subprocess.PIPE, text=True)
             time.sleep(1.0)
             versions = {access.version}
-            print("while another process writes a pass of 2,000 items every ~2 s (cold: cache emptied):")
-            for name, url in pages[:3]:
-                times = []
-                t_end = time.monotonic() + 10
-                while time.monotonic() < t_end:
-                    times += measure(client, room, url, 1, cold=True)
-                    versions.add(access.version)
-                p50, p95, worst = percentiles(times)
-                print(f"  {name:30} p50 {p50:7.1f}  p95 {p95:7.1f}  max {worst:7.1f}  ({len(times)} requests)")
+            print("while another process writes and publishes a pass of 2,000 items every ~2 s:")
+            watched = [pages[0], pages[1], pages[2], pages[6], pages[11]]
+            for cold in (True, False):
+                for name, url in watched:
+                    times = []
+                    t_end = time.monotonic() + 8
+                    while time.monotonic() < t_end:
+                        times += measure(client, room, url, 1, cold=cold)
+                        versions.add(access.version)
+                    p50, p95, worst = percentiles(times)
+                    print(f"  {name:30} {'cold' if cold else 'warm'} p50 {p50:7.1f}  p95 {p95:7.1f}  "
+                          f"max {worst:7.1f}  ({len(times)} requests)")
             writer.terminate()
-            passes = (writer.communicate()[0] or "").count("pass")
-            print(f"  the writer finished {passes} passes; the page took {len(versions) - 1} new snapshots meanwhile "
-                  f"({access.failures} copies thrown away because a writer touched the file)")
+            lines = [line.split() for line in (writer.communicate()[0] or "").splitlines() if line.startswith("pass")]
+            write_s = [float(line[2]) for line in lines if len(line) > 3]
+            publish_s = [float(line[3]) for line in lines if len(line) > 3]
+            print(f"  the writer finished {len(lines)} passes (write p50 {statistics.median(write_s or [0]):.2f} s, "
+                  f"publish p50 {statistics.median(publish_s or [0]):.2f} s); the page read {len(versions) - 1} "
+                  "new versions meanwhile")
         client.close()
         access.close()
 

@@ -35,6 +35,13 @@ def find_session(con: Con, token_hash: str, *, now: datetime | None = None) -> d
     return rows[0] if rows else None
 
 
+def live_sessions(con: Con, *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """Every stored session that has not expired, by its token's hash (the page keeps them in memory)."""
+    rows = fetch_dicts(con, "SELECT token_hash, user_name, csrf, created_at, expires_at FROM web_sessions "
+                            "WHERE expires_at > ?", [naive_utc(now or utcnow())])
+    return {str(r.pop("token_hash")): r for r in rows}
+
+
 def delete_session(con: Con, token_hash: str) -> None:
     con.execute("DELETE FROM web_sessions WHERE token_hash = ?", [token_hash])
 

@@ -151,9 +151,13 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_tree(root: Path) -> None:
+    """Make a version folder durable: the files written for it and every folder (a file linked from the previous
+    version, more than one link, is durable already: syncing hundreds of them cost a page's action seconds)."""
     for folder, _, files in os.walk(root):
         for name in files:
-            _fsync(Path(folder) / name)
+            path = Path(folder) / name
+            if os.stat(path).st_nlink == 1:
+                _fsync(path)
         _fsync(Path(folder))
 
 
@@ -180,6 +184,7 @@ class _Publisher:
         self.prev = prev
         self.prev_meta: dict[str, Any] = read_meta(prev) if prev is not None else {}
         self.progress = progress or (lambda _step: None)
+        self.same_schema: set[str] = set()  # tables whose columns are those of the previous version
 
     # -- what changed ------------------------------------------------------------------------------
 
@@ -259,6 +264,34 @@ class _Publisher:
             self.cur.unregister("shown_authors")
             self.cur.unregister("redacted_mentions")
 
+    def shown_stories(self, key: bytes) -> None:
+        """TEMP table `shown_stories`: stories named after a social post (their headline is the post's title,
+        their link the post's) as documents show them: "privatperson-3f9a2c: <title, mentions masked>", no link
+        unless the author is a public account (reports.privacy.protect does the same for a document)."""
+        from mediebild.settings import load_settings
+
+        self.cur.execute("DELETE FROM shown_stories")
+        settings = load_settings().privacy
+        policy = PrivacyPolicy.build(key, extra=settings.public_accounts, file=settings.public_accounts_file)
+        rows = self.cur.execute("""
+            SELECT st.id, st.headline,
+                   coalesce(json_extract_string(i.raw, '$.social.platform'), s.monitor) AS platform,
+                   coalesce(json_extract_string(i.raw, '$.social.author_handle'), i.author) AS handle
+              FROM stories st
+              JOIN (SELECT url, any_value(id) AS id FROM items WHERE kind = 'social' AND url IS NOT NULL
+                     GROUP BY url) p ON p.url = st.url
+              JOIN items i ON i.id = p.id LEFT JOIN sources s ON s.id = i.source_id
+             WHERE st.url IS NOT NULL""").fetchall()
+        shown = []
+        for story_id, headline, platform, handle in rows:
+            if handle is None:
+                continue
+            public = policy.is_public(platform, handle)
+            text = policy.redact_mentions(headline or "", platform)
+            shown.append((story_id, text if public else f"{policy.shown_author(platform, handle)}: {text}", public))
+        if shown:
+            self.cur.executemany("INSERT INTO shown_stories VALUES (?, ?, ?)", shown)
+
     # -- writing -----------------------------------------------------------------------------------
 
     def write_table(self, spec: TableSpec, tmp: Path, days: set[str], all_days: set[str],
@@ -283,8 +316,12 @@ class _Publisher:
             return 0, 1
         placeholder = target / f"day={PLACEHOLDER_DAY}"
         placeholder.mkdir()
-        self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
-                         f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
+        before = self.prev / spec.name / f"day={PLACEHOLDER_DAY}" / "empty.parquet" if self.prev else None
+        if not days and spec.name in self.same_schema and before is not None and before.exists():
+            os.link(before, placeholder / "empty.parquet")
+        else:
+            self.cur.execute(f"COPY (SELECT {columns} FROM {source.replace('{days}', 'FALSE')} LIMIT 0) "
+                             f"TO '{placeholder / 'empty.parquet'}' (FORMAT parquet)")
         written = linked = 0
         whole_days = sorted(d for d in days if "T" not in d)
         for group in _groups(whole_days, sizes or {}):
@@ -361,8 +398,13 @@ def _day_keys(signatures: dict[str, list[int]]) -> set[str]:
 
 def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path | None = None,
             search: bool = True, drop_older: bool = False,
-            progress: Callable[[str], None] | None = None) -> PublishResult:
+            progress: Callable[[str], None] | None = None, only: set[str] | None = None) -> PublishResult:
     """Publish a new snapshot version of the store `con` is connected to (the writer's connection).
+
+    `only`: the caller changed these tables and nothing else since the newest version was published (an action
+    on the page: the audit log, a judgement, a source ...); every other table is linked from that version without
+    computing its signatures (which cost seconds at a million items). Only for a writer that knows the newest
+    version was current before it wrote (data/access.py checks `stale` first).
 
     Reads everything in one transaction of its own, so the version is one committed state of the store.
     `drop_older` removes every earlier version at once (after forgetting a person or purging old posts, their
@@ -384,9 +426,12 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
         try:
             cur.execute("CREATE OR REPLACE TEMP TABLE shown_social (id VARCHAR, author VARCHAR, url VARCHAR, "
                         "raw JSON, title VARCHAR, text VARCHAR)")
+            cur.execute("CREATE OR REPLACE TEMP TABLE shown_stories (id VARCHAR, headline VARCHAR, public BOOLEAN)")
             cur.execute("BEGIN TRANSACTION")
+            item_keyed = {"items", *ROLLUP_INPUTS, "story_seen"}
             cur.execute("CREATE OR REPLACE TEMP TABLE item_day AS SELECT id, CAST(published_at AS DATE) AS day, "
-                        "date_part('hour', published_at) AS hour FROM items")
+                        "date_part('hour', published_at) AS hour FROM items"
+                        + ("" if only is None or only & item_keyed else " LIMIT 0"))
             publisher = _Publisher(cur, root, prev, progress)
             tables_meta: dict[str, Any] = {}
             changed_days: dict[str, set[str]] = {}
@@ -394,6 +439,12 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
             hot: set[str] = set()  # the newest HOT_DAYS days of items: a pass keeps adding to them
             for spec in TABLES:
                 if spec.rollup:
+                    continue
+                kept = publisher.prev_meta.get("tables", {}).get(spec.name)
+                if only is not None and spec.name not in only and kept is not None and publisher._has_files(spec.name):
+                    tables_meta[spec.name] = kept  # unchanged by the caller: linked as it is
+                    changed_days[spec.name] = set()
+                    publisher.same_schema.add(spec.name)
                     continue
                 publisher.progress(f"signature {spec.name}")
                 rows = publisher.signature_rows(spec)
@@ -403,6 +454,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 schema = publisher.schema(spec)
                 changed_days[spec.name] = publisher.changed(spec.name, signatures, schema)
                 tables_meta[spec.name] = {"schema": schema, "days": signatures}
+                if publisher.prev_meta.get("tables", {}).get(spec.name, {}).get("schema") == schema:
+                    publisher.same_schema.add(spec.name)
                 if spec.name in ROLLUP_INPUTS:
                     rollup_days |= changed_days[spec.name] - {"*"}
             for table in WIDE_ITEM_INPUTS:  # the wide items table carries their columns
@@ -416,7 +469,11 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, root: Path |
                 fresh = before is None or before.get("schema") != schema or not publisher._has_files(spec.name)
                 changed_days[spec.name] = set(item_days) if fresh else set(rollup_days) & item_days
                 tables_meta[spec.name] = {"schema": schema, "days": {d: [0, 0] for d in item_days}}
+                if not fresh:
+                    publisher.same_schema.add(spec.name)
             publisher.shown_social({d.split("T")[0] for d in changed_days["items"]}, key)
+            if changed_days["stories"]:
+                publisher.shown_stories(key)
             for spec in TABLES:
                 publisher.progress(f"write {spec.name}")
                 all_days = _day_keys(tables_meta[spec.name]["days"])
@@ -536,6 +593,14 @@ def publish_database(db_path: Path | str, *, search: bool = True, drop_older: bo
             result = publish(store.con, db_path, search=search, drop_older=drop_older, progress=progress)
     note_source(db_path, result.version)
     return result
+
+
+def publish_open(con: duckdb.DuckDBPyConnection, db_path: Path | str, *, search: bool = True,
+                 only: set[str] | None = None) -> PublishResult:
+    """Publish through a connection the caller holds read-write (memory capped as publish_database does); the
+    caller calls note_source once it closed the file. `only`: as publish."""
+    with _memory_capped(con):
+        return publish(con, db_path, search=search, only=only)
 
 
 PUBLISH_MEMORY = "1536MB"  # DuckDB spills beyond this (its default is 80 % of the machine: 3.9 GiB at 10M items)

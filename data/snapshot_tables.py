@@ -81,7 +81,10 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("judgements", "judgements t", day="CAST(t.judged_at AS DATE)"),
     TableSpec("audit_log", "audit_log t", day="CAST(t.acted_at AS DATE)"),
     TableSpec("sources", "sources t"),
-    TableSpec("stories", "stories t"),
+    # stories named after a social post as documents show them (shown_stories: made by the publisher)
+    TableSpec("stories", "stories t LEFT JOIN shown_stories p ON p.id = t.id", signature="hash(t)",
+              columns="t.* REPLACE (coalesce(p.headline, t.headline) AS headline, "
+                      "CASE WHEN p.id IS NULL OR p.public THEN t.url END AS url)"),
     TableSpec("profiles", "profiles t"),
     TableSpec("sends", "sends t"),
     # the incident threads stories belong to (small); the clustering and copy-finding state stays in the file

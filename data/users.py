@@ -65,6 +65,11 @@ def get_user(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None
     return rows[0] if rows else None
 
 
+def all_users(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Every account as get_user gives it (with its password hash), by name: what the page keeps in memory."""
+    return {str(r["name"]): r for r in fetch_dicts(con, f"SELECT {_COLUMNS} FROM users ORDER BY name")}
+
+
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every account, without password hashes, by name."""
     return fetch_dicts(con, "SELECT name, role, organisation, created_at, password_set_at, disabled FROM users ORDER BY name")

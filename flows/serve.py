@@ -5,8 +5,8 @@ digest just after the top of every hour; the conference brief before the confere
 `[brief] conference_times` of mediebild.toml; every night, the purge of social content past the retention
 limit (flows/privacy.py). Beside them, in the same process, the situation room (web/, `[web] serve = true`,
 127.0.0.1:8080 by default): uvicorn in a thread of its own. The monitoring passes run as Prefect flow runs in
-child processes that open the DuckDB file read-write, so the page never holds the file: it reads snapshots
-and writes briefly between passes (mediebild.data.access says how). With no PREFECT_API_URL,
+child processes that open the DuckDB file read-write, so the page never holds the file: it reads the snapshot
+every pass publishes and writes briefly between passes (mediebild.data.access says how). With no PREFECT_API_URL,
 `prefect_api` starts a local Prefect server (`prefect server start` on 127.0.0.1, its database in PREFECT_HOME
 beside the data) for as long as `mediebild serve` runs: Prefect's own temporary in-process server (what
 `prefect.serve` falls back to) does not run the scheduler service (Prefect 3.x marks it not to run in ephemeral
@@ -136,11 +136,11 @@ def web_services(*, send_settings: Any = None) -> Any:
     """What the page is handed of the flows, reports and monitors (web/ may not import them): rendering a digest
     or a brief now, the documents' pseudonymisation of private persons, sending a stored document (to
     `send_settings`, by default [send] of mediebild.toml read at each send), making a source from what was typed
-    (the rules of `mediebild sources add`), and the profile suggestions of `mediebild profile suggest`."""
+    (the rules of `mediebild sources add`), and the profile suggestions of `mediebild profile suggest`. (Private
+    persons need no pseudonymising here: the page reads the published snapshot, which has them so.)"""
     from mediebild.flows.digest import make_brief, make_digest, send_stored
     from mediebild.monitors.base import MONITOR_KINDS
     from mediebild.monitors.catalog import make_source
-    from mediebild.reports.privacy import protect
     from mediebild.reports.send import load_send_settings, redact_url
     from mediebild.web.app import Services
 
@@ -175,7 +175,7 @@ def web_services(*, send_settings: Any = None) -> Any:
 
         return suggest_profile(con, profile, n=15)
 
-    return Services(render=render, protect=protect, recipients=recipients, send=send, make_source=new_source,
+    return Services(render=render, recipients=recipients, send=send, make_source=new_source,
                     source_kinds=tuple(MONITOR_KINDS), suggest=suggest)
 
 
@@ -192,10 +192,10 @@ class WebServer:
         import uvicorn
 
         self.settings = web_settings if web_settings is not None else load_web_settings(raw)
-        self.access = Snapshots(db, self.settings.snapshot_dir)
-        with self.access.write() as store:  # migrates, and makes the pseudonym key before any reader needs it
+        self.access = Snapshots(db)
+        with self.access.write(publish=False) as store:  # migrates, and makes the pseudonym key before publishing
             privacy_key(store.con)
-        self.access.start()
+        self.access.start()  # publishes first when the database moved on since its newest snapshot
         self.app = create_app(self.settings, self.access, web_services())
         config = uvicorn.Config(self.app, host=self.settings.host, port=self.settings.port, proxy_headers=True,
                                 forwarded_allow_ips=self.settings.forwarded_allow_ips, server_header=False,

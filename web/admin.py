@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 
 from mediebild.data.access import StoreBusy
 from mediebild.data.triage import audit_user
-from mediebild.data.users import (ROLES, add_user, get_user, list_users, normalise_name, remove_user, set_password,
+from mediebild.data.users import (ROLES, add_user, get_user, normalise_name, remove_user, set_password,
                                   set_role)
 from mediebild.errors import MediebildError, UserError
 from mediebild.web import views
@@ -40,9 +40,12 @@ async def _users_page(request: Request, *, problem: str | None = None, typed: di
                       status: int = 200, session: Session | None = None) -> Response:
     def build(room: Room, session: Session, lang: str) -> dict[str, Any]:
         def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-            return {"users": list_users(con), "user_audit": views.audit_of(con, "user", limit=30)}
+            return {"user_audit": views.audit_of(con, "user", limit=30)}
 
-        data: dict[str, Any] = room.cached(("users",), gather)
+        # the accounts are never published: as the page keeps them (reloaded after every change made here)
+        users = [{k: v for k, v in account.items() if k != "password_hash"}
+                 for account in room.accounts()["users"].values()]
+        data: dict[str, Any] = {**room.cached(("users",), gather), "users": users}
         done = request.query_params.get("done") or ""
         names = {u["name"] for u in data["users"]}
         return {**data, "roles": ROLES, "problem": problem, "typed": typed or {},
@@ -84,7 +87,7 @@ async def user_add(request: Request) -> Response:
         if typed["role"] not in ROLES:
             raise UserError(f"unknown role {typed['role']!r}: choose reader, editor or admin")
         hashed = room.passwords.hash(_password(form))
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             made = add_user(store.con, name, role=typed["role"], password_hash=hashed,
                             organisation=typed["organisation"] or None)
             audit_user(store.con, "user_add", made, user=session.user, organisation=session.organisation,
@@ -119,7 +122,7 @@ async def user_change(request: Request) -> Response:
         if name == session.user and (action == "stang-av" or (action == "roll" and new_role != "admin")):
             raise UserError("you cannot disable or demote your own account here")
         hashed = room.passwords.hash(_password(form)) if action == "losenord" else None
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             account = get_user(store.con, name)
             if account is None:
                 raise UserError(f"no user {name!r}")

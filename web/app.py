@@ -21,9 +21,9 @@ Pages (Swedish by default, English with the switch; times in Europe/Stockholm):
 
 Readers see; editors and admins also act (triage, judge, send, add or pause a source, edit the profile, render a
 document): a reader's POST is 403. Only admins manage accounts. Every action is a row of the audit log (who, what,
-when, before and after). Private social authors are shown by pseudonym to readers, as in the documents; editors
-and admins see the author and the link to the post, because they act on posts (answer a rumour, report a threat,
-ask a platform to remove something) and must be able to find the original; every such action is in the audit log.
+when, before and after). Every page reads the published snapshot (data/access.py), which holds what documents may
+show: private social authors by pseudonym, without the link to their post, for every role (an editor who must find
+the original post asks the operator, who has the database; the page never reads the unpublished file for content).
 
 Web layer: imports data/ (through views and the access object), web's own modules, starlette and jinja2.
 """
@@ -48,7 +48,6 @@ from starlette.staticfiles import StaticFiles
 
 from mediebild.data.access import PageAccess, StoreBusy
 from mediebild.data.triage import TRIAGE_STATES, judge, set_triage
-from mediebild.data.users import count_users, get_user
 from mediebild.errors import UserError
 from mediebild.timeutil import as_utc
 from mediebild.web import admin, analysts, manage, texts, views
@@ -57,7 +56,7 @@ from mediebild.web.chart import stacked_bars
 from mediebild.web.config import WebSettings
 from mediebild.web.auth import Session
 from mediebild.web.room import (DOC_ID, ITEM_ID, LANG_COOKIE, LOGIN_COOKIE, MEDIA_TYPES, STORY_ID, Room,
-                                Services, _acting, _live, _login_redirect, _now, _page, _reveal,
+                                Services, _acting, _live, _login_redirect, _now, _page,
                                 _same_origin, filter_from, local_path, room_of, safe_url)
 from mediebild.web.security import DOCUMENT_CSP, SecurityHeaders
 
@@ -65,20 +64,17 @@ __all__ = ["Services", "create_app", "local_path", "safe_url"]
 
 log = logging.getLogger(__name__)
 
+LOGIN_RELOAD_SECONDS = 5.0  # a login of a name the page does not know reads the accounts again when older
+
 
 # -- pages -------------------------------------------------------------------------------------------------------
 async def overview(request: Request) -> Response:
     def build(room: Room, session: Session, lang: str) -> dict[str, Any]:
-        reveal = _reveal(session)
-
         def gather(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             live = _live(room, con)
-            data = views.overview(con, live["as_of"])
-            data = room.protect(data, con, reveal, lang)
-            return {**live, **data}
+            return {**live, **views.overview(con, live["as_of"])}
 
-        data: dict[str, Any] = room.keep_warm(("overview", reveal, lang), lambda: ("overview", _now(), reveal, lang),
-                                              gather)
+        data: dict[str, Any] = room.keep_warm(("overview",), lambda: ("overview", _now()), gather)
         return {**data, "chart": stacked_bars(data["volume"], lang)}
 
     return await _page(request, "overview.html.j2", "overview", build)
@@ -108,11 +104,12 @@ async def stream(request: Request) -> Response:
             except UserError as exc:  # a filter on enrichment before enrichment ran
                 data, problem = {"items": [], "choices": {"sources": [], "langs": [], "info_types": [],
                                                           "source_types": [], "tones": []}, "next": None}, str(exc)
-            data = room.protect(data, con, reveal, lang)
             return {**live, **data, "problem": problem}
 
-        reveal = _reveal(session)
-        data: dict[str, Any] = room.cached(("stream", _now(), reveal, lang, item_filter, before), gather)
+        if item_filter.active or before is not None:
+            data: dict[str, Any] = room.cached(("stream", _now(), item_filter, before), gather)
+        else:  # the newest page of everything: what most readers keep open, kept built after every pass
+            data = room.keep_warm(("stream",), lambda: ("stream", _now(), item_filter, None), gather)
         query = [(k, v) for k, vs in shown.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
         older = None
         if data["next"] is not None:
@@ -133,10 +130,9 @@ async def story(request: Request) -> Response:
             found = views.story(con, story_id)
             if found is None:
                 return None
-            return {**_live(room, con), "story": room.protect(found, con, reveal, lang)}
+            return {**_live(room, con), "story": found}
 
-        reveal = _reveal(session)
-        data: dict[str, Any] | None = room.cached(("story", story_id, reveal, lang), gather)
+        data: dict[str, Any] | None = room.cached(("story", story_id), gather)
         if data is None:
             return None
         return {**data, "chart": stacked_bars(data["story"]["timeline"], lang, width=560, height=150)}
@@ -157,7 +153,7 @@ async def triage(request: Request) -> Response:
     note = str(form.get("note") or "")
 
     def act() -> dict[str, Any]:
-        with room.access.write() as store:
+        with room.access.write(touches=("audit_log",)) as store:
             return set_triage(store.con, story_id, None if state == "none" else state, note=note,
                               user=session.user, organisation=session.organisation)
 
@@ -184,7 +180,7 @@ async def judge_target(request: Request) -> Response:
         return room.error(request, 400, "not_found", session)
 
     def act() -> dict[str, Any]:
-        with room.access.write() as store:
+        with room.access.write(touches=("judgements", "audit_log")) as store:
             return judge(store.con, kind, target_id, verdict == "relevant", user=session.user,
                          organisation=session.organisation, note=str(form.get("note") or "") or None)
 
@@ -252,7 +248,8 @@ async def _login_form(request: Request, *, status: int, message: str | None, min
     room = room_of(request)
     token = new_token()
     try:
-        no_users = await run_in_threadpool(room.cached, ("users_count",), count_users) == 0
+        accounts = await run_in_threadpool(room.accounts)
+        no_users = not any(not a["disabled"] for a in accounts["users"].values())
     except StoreBusy:
         no_users = False
     response = room.render(request, "login.html.j2", session=None, status=status, login_csrf=token,
@@ -280,10 +277,9 @@ async def login(request: Request) -> Response:
                                  headers={"Retry-After": str(int(wait) + 1)})
 
     def check() -> dict[str, Any] | None:
-        try:
-            account = room.read(lambda con: get_user(con, name))
-        except StoreBusy:
-            raise
+        account = room.account(name)
+        if account is None:  # made since the page last read the accounts (`mediebild users add`): read them now
+            account = room.account(name, newer_than=LOGIN_RELOAD_SECONDS)
         usable = account is not None and not account["disabled"]
         ok = room.passwords.verify(account["password_hash"] if usable and account else None, password)
         return account if ok and usable else None

@@ -42,7 +42,8 @@ class WebSettings(BaseModel):
     login_attempts_per_user: int = Field(5, ge=1, le=100, description="failed logins per name per window")
     login_attempts_per_ip: int = Field(30, ge=1, le=10_000, description="failed logins per address per window")
     login_window_minutes: int = Field(15, ge=1, le=24 * 60)
-    snapshot_dir: Path | None = None
+    snapshot_dir: Path | None = Field(None, description="not used any more: the page reads the published snapshot "
+                                      "(<db>.snapshots/); accepted so that older mediebild.toml files still load")
     lang: str = "sv"
 
     def hosts(self) -> list[str]:

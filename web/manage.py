@@ -158,7 +158,7 @@ async def document_send(request: Request) -> Response:
         return await _documents_page(request, problem=problem or "send_unavailable", status=400, session=session)
 
     def act() -> list[dict[str, Any]]:
-        with room.access.write() as store:
+        with room.access.write(touches=("sends", "digests", "audit_log")) as store:
             results = send(store, doc_id)
             record_action(store.con, user=session.user, organisation=session.organisation, action="send_document",
                           target_kind="document", target_id=doc_id,
@@ -216,7 +216,7 @@ async def source_add(request: Request) -> Response:
         return await _sources_page(request, problem=str(exc), typed=typed, status=400, session=session)
 
     def act() -> tuple[str, str]:
-        with room.access.write() as store:
+        with room.access.write(touches=("sources", "audit_log")) as store:
             change = add_source_audited(store, source, user=session.user, organisation=session.organisation)
             return change.status, change.source.id
 
@@ -242,7 +242,7 @@ async def source_toggle(request: Request) -> Response:
         return room.error(request, 404, "not_found", session)
 
     def act() -> bool:
-        with room.access.write() as store:
+        with room.access.write(touches=("sources", "audit_log")) as store:
             if not source_exists(store.con, source_id):
                 raise UserError(f"no source {source_id!r}")
             return set_source_enabled(store.con, source_id, action == "ateruppta", user=session.user,
@@ -258,17 +258,33 @@ async def source_toggle(request: Request) -> Response:
 
 
 # -- Profil ------------------------------------------------------------------------------------------------------
+SUGGESTIONS_TTL = 300.0  # relevance learning moves with the passes; its proposals are read again this often
+
+
 def _suggestions(room: Room, con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """What relevance learning proposes for the active profile, or None (no profile, nothing learned yet)."""
+    """What relevance learning proposes for the active profile, or None (no profile, nothing learned yet, or the
+    database busy the first time). The learner's state is never published: the proposals are computed on the
+    real file in the writer's gap and kept SUGGESTIONS_TTL seconds (data/access.py `private`)."""
     suggest = room.services.suggest
     found = load_active_profile(con)
     if suggest is None or found is None:
         return None
+
+    def load(real: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+        profile = load_active_profile(real)
+        if profile is None or suggest is None:
+            return None
+        try:
+            return suggest(real, profile)
+        except Exception:  # nothing enriched under this profile yet, or a model missing: the page shows none
+            log.info("no profile suggestions", exc_info=True)
+            return None
+
     try:
-        return suggest(con, found)
-    except Exception:  # nothing enriched under this profile yet, or a model missing: the page shows none
-        log.info("no profile suggestions", exc_info=True)
+        value: dict[str, Any] | None = room.access.private(f"suggestions:{found.body}", load, ttl=SUGGESTIONS_TTL)
+    except StoreBusy:
         return None
+    return value
 
 
 async def _profile_page(request: Request, *, problem: str | None = None, typed: str | None = None,
@@ -310,7 +326,7 @@ async def profile_save(request: Request) -> Response:
         return await _profile_page(request, problem=str(exc), typed=body, status=400, session=session)
 
     def act() -> int:
-        with room.access.write() as store:
+        with room.access.write(touches=("profiles", "audit_log")) as store:
             return set_profile_audited(store.con, new, user=session.user, organisation=session.organisation)
 
     try:
@@ -332,7 +348,7 @@ async def profile_add_term(request: Request) -> Response:
         return room.error(request, 400, "not_found", session)
 
     def act() -> None:
-        with room.access.write() as store:
+        with room.access.write(touches=("profiles", "audit_log")) as store:
             current = load_active_profile(store.con)
             if current is None:
                 raise UserError("profile_none")

@@ -31,10 +31,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from mediebild import labels
 from mediebild.data.access import PageAccess, StoreBusy
 from mediebild.data.item_filter import ItemFilter
-from mediebild.data.sessions import delete_session, delete_user_sessions, find_session, save_session
+from mediebild.data.sessions import delete_session, delete_user_sessions, live_sessions, save_session
 from mediebild.data.store import Store
 from mediebild.data.triage import TRIAGE_STATES
-from mediebild.data.users import get_user
+from mediebild.data.users import all_users, normalise_name
 from mediebild.errors import UserError
 from mediebild.items import KINDS
 from mediebild.profile import Profile
@@ -58,15 +58,13 @@ SOURCE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
 ITEM_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,300}$")
 
 RenderFn = Callable[[Store, str, datetime, str], list[str]]
-ProtectFn = Callable[[dict[str, Any], duckdb.DuckDBPyConnection], dict[str, Any]]
 
 
 @dataclass
 class Services:
     """What the flows hand the page (web/ may not import them).
 
-    render(store, kind, hour_start_utc, lang) -> the stored document ids; protect(document, con) -> the
-    document with private persons' posts pseudonymised (reports.privacy.protect); recipients() -> where a
+    render(store, kind, hour_start_utc, lang) -> the stored document ids; recipients() -> where a
     document is sent ("email: a@b.se", ...), raising a MediebildError when sending is not configured;
     send(store, document_id) -> one {channel, recipient, status, error} per recipient (flows.digest.send_stored);
     make_source(url, kind, name, query) -> a validated SourceConfig by the rules of `mediebild sources add`;
@@ -75,7 +73,6 @@ class Services:
     """
 
     render: RenderFn | None = None
-    protect: ProtectFn | None = None
     recipients: Callable[[], list[str]] | None = None
     send: Callable[[Store, str], list[dict[str, Any]]] | None = None
     make_source: Callable[[str | None, str, str | None, str | None], SourceConfig] | None = None
@@ -83,50 +80,47 @@ class Services:
     suggest: Callable[[duckdb.DuckDBPyConnection, Profile], dict[str, Any]] | None = None
 
 
+ACCOUNTS = "accounts"  # the name of the accounts and sessions among the access's private values
+
+
+def load_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Every account (with its password hash) and every live stored session: small, never published, kept in
+    this process's memory by the store access (data/access.py `private`)."""
+    return {"users": all_users(con), "sessions": live_sessions(con)}
+
+
 class StoredSessions:
-    """The sessions' backing in the database (data/sessions.py), written through the page's store access."""
+    """The sessions' backing in the database (data/sessions.py): written through the page's store access (in the
+    writer's gap, without publishing: sessions are never published), found again in the accounts it keeps."""
 
     def __init__(self, access: PageAccess):
         self.access = access
 
     def save(self, key: str, session: Session, expires: float) -> None:
-        with self.access.write() as store:
+        with self.access.write(publish=False) as store:
             save_session(store.con, key, user=session.user, csrf=session.csrf,
                          created_at=datetime.fromtimestamp(session.created, timezone.utc),
                          expires_at=datetime.fromtimestamp(expires, timezone.utc))
 
     def load(self, key: str) -> Session | None:
-        with self.access.read() as con:
-            found = find_session(con, key)
-            account = get_user(con, found["user_name"]) if found else None
+        accounts = self.access.private(ACCOUNTS, load_accounts, eager=True)
+        found = accounts["sessions"].get(key)
+        account = accounts["users"].get(found["user_name"]) if found else None
         if found is None or account is None or account["disabled"]:
+            return None
+        if found["expires_at"].timestamp() <= time.time():
             return None
         created = found["created_at"].timestamp()
         return Session(user=account["name"], role=account["role"], organisation=account["organisation"],
                        csrf=found["csrf"], created=created, last_seen=created)
 
     def delete(self, key: str) -> None:
-        with self.access.write() as store:
+        with self.access.write(publish=False) as store:
             delete_session(store.con, key)
 
     def delete_user(self, user: str) -> None:
-        with self.access.write() as store:
+        with self.access.write(publish=False) as store:
             delete_user_sessions(store.con, user)
-
-
-def _hide_social(node: Any) -> Any:
-    """Without the documents' pseudonymiser: leave out every social item's author and link (the safe side)."""
-    if isinstance(node, list):
-        return [_hide_social(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _hide_social(v) for k, v in node.items()}
-    if out.get("kind") == "social":
-        if "author" in out:
-            out["author"] = None
-        if "url" in out:
-            out["url"] = None
-    return out
 
 
 def safe_url(url: Any) -> str | None:
@@ -198,8 +192,9 @@ class Room:
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
-        with self.access.read() as con:
+        with self.access.read_at() as (con, version):
             value = build(con)
+        full = (version, *key)  # the version read, should a new one have been published meanwhile
         with self._cache_lock:
             self._cache[full] = value
             while len(self._cache) > 128:
@@ -239,21 +234,21 @@ class Room:
         with self.access.read() as con:
             return build(con)
 
-    def protect(self, document: dict[str, Any], con: duckdb.DuckDBPyConnection, reveal: bool,
-                lang: str) -> dict[str, Any]:
-        """The document as a reader may see it (private persons by pseudonym); editors' (`reveal`) as it is."""
-        if reveal:
-            return document
-        if self.services.protect is None:
-            result: dict[str, Any] = _hide_social(document)
-            return result
-        shown = self.services.protect({**document, "lang": lang}, con)
-        shown.pop("lang", None)
-        return shown
+    def accounts(self, *, newer_than: float | None = None) -> dict[str, Any]:
+        """{"users": name -> account (with its hash), "sessions": ...} as this process keeps them (data/access.py
+        `private`: reloaded in the writer's gaps and after every write through the page); `newer_than` seconds:
+        reload now when older (waits for the writer's gap)."""
+        found: dict[str, Any] = self.access.private(ACCOUNTS, load_accounts, eager=True, newer_than=newer_than)
+        return found
 
-    def account(self, name: str) -> dict[str, Any] | None:
-        """The account behind a session, as of the current data version (a role change applies at once)."""
-        found: dict[str, Any] | None = self.cached(("account", name), lambda con: get_user(con, name))
+    def account(self, name: str, *, newer_than: float | None = None) -> dict[str, Any] | None:
+        """The account of a name (with its password hash), or None (a role change through the page applies at
+        once, one made elsewhere within the access's private_ttl)."""
+        try:
+            norm = normalise_name(name)
+        except UserError:
+            return None
+        found: dict[str, Any] | None = self.accounts(newer_than=newer_than)["users"].get(norm)
         return found
 
     # -- the request's context -----------------------------------------------------------------------------------
@@ -363,11 +358,6 @@ async def _page(request: Request, template: str, nav: str,
     if data is None:
         return room.error(request, 404, "not_found", session)
     return room.render(request, template, session=session, nav=nav, status=status, **data)
-
-
-def _reveal(session: Session) -> bool:
-    """Editors and admins see private authors and their links; readers see pseudonyms (the module doc says why)."""
-    return ROLE_RANK.get(session.role, 0) >= ROLE_RANK["editor"]
 
 
 def _now() -> datetime:

@@ -1,6 +1,7 @@
 """What each page of the situation room shows, gathered through data/ functions from one read cursor.
 
-Every function here takes a cursor and returns the plain dict its template renders: no SQL (data/ has it),
+Every function here takes a cursor over the published snapshot (data/access.py) and returns the plain dict its
+template renders: no SQL (data/ has it),
 no HTML (the templates have it). `as_of` is the page's "now": the current time, or the newest item's time when
 the database is not being fed (a replayed exercise, a copy), which the page says.
 
@@ -10,8 +11,9 @@ Web layer: imports data/ and the core.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 
@@ -55,39 +57,70 @@ def _with_triage(con: Con, stories: list[dict[str, Any]]) -> list[dict[str, Any]
     return stories
 
 
+def _parallel(con: Con, parts: dict[str, Callable[[Con], Any]]) -> dict[str, Any]:
+    """Each part on a cursor of its own, at once: the overview's reads are a dozen short scans of the snapshot,
+    each waiting more on its files than on the processor."""
+    def run(part: Callable[[Con], Any]) -> Any:
+        cursor = con.cursor()
+        try:
+            return part(cursor)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=OVERVIEW_THREADS, thread_name_prefix="mediebild-overview") as pool:
+        futures = {name: pool.submit(run, part) for name, part in parts.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+OVERVIEW_THREADS = 4
+
+
 def overview(con: Con, now: datetime) -> dict[str, Any]:
     """Läget nu: the last hour against the one before, volume, top stories, alerts, rumours, statements, sources."""
     hour_ago = now - timedelta(hours=1)
-    current, previous = pq.hour_counts(con, now)
-    stories_ran = q.stories_ran(con)
-    active = pq.story_cards(con, now=now) if stories_ran else []
-    _with_triage(con, active)
-    top = active[:10]
-    rumours = [s for s in active if s["rumour"]][:10]
-    alerts = list_alerts(con, since=now - timedelta(hours=6) + TICK, until=now + TICK)
-    vma = pq.vma_recent(con, now - timedelta(hours=24), now)
-    official = pq.official_recent(con, now - timedelta(hours=6), now, limit=8)
-    failing = q.failing_sources(con, hour_ago, now)
+
+    def stories(c: Con) -> list[dict[str, Any]]:
+        return _with_triage(c, pq.story_cards(c, now=now)) if q.stories_ran(c) else []
+
+    got = _parallel(con, {
+        "counts": lambda c: pq.hour_counts(c, now),
+        "stories_ran": q.stories_ran,
+        "active": stories,
+        "alerts": lambda c: list_alerts(c, since=now - timedelta(hours=6) + TICK, until=now + TICK),
+        "vma": lambda c: pq.vma_recent(c, now - timedelta(hours=24), now),
+        "official": lambda c: pq.official_recent(c, now - timedelta(hours=6), now, limit=8),
+        "failing": lambda c: q.failing_sources(c, hour_ago, now),
+        "volume": lambda c: pq.volume_by_hour(c, floor_hour(now) - timedelta(hours=11), now),
+        "totals": pq.totals,
+    })
+    current, previous = got["counts"]
+    active = got["active"]
     return {
         "current": current, "previous": previous,
         "delta": {"items": current["items"] - previous["items"],
                   "relevant": None if current["relevant"] is None or previous["relevant"] is None
                   else current["relevant"] - previous["relevant"],
                   "by_kind": {k: current["by_kind"].get(k, 0) - previous["by_kind"].get(k, 0) for k in KINDS}},
-        "volume": _trim(q.volume_by_hour(con, floor_hour(now) - timedelta(hours=11), now)),
-        "stories_ran": stories_ran, "top": top, "rumours": rumours, "alerts": alerts, "vma": vma,
-        "official": official, "failing": failing, "totals": pq.totals(con),
+        "volume": _trim(got["volume"]),
+        "stories_ran": got["stories_ran"], "top": active[:10], "rumours": [s for s in active if s["rumour"]][:10],
+        "alerts": got["alerts"], "vma": got["vma"], "official": got["official"], "failing": got["failing"],
+        "totals": got["totals"],
     }
 
 
 def stream(con: Con, item_filter: ItemFilter, *, until: datetime, before: tuple[datetime, str] | None,
            limit: int = 50) -> dict[str, Any]:
     """Flödet: a page of originals newest first, their copies and stories, and the filters' choices."""
-    rows = pq.stream(con, item_filter, until=until, before=before, limit=limit)
-    judged = judgement_states(con, "item", [r["id"] for r in rows])
-    for row in rows:
-        row["judgement"] = judged.get(row["id"])
-    return {"items": rows, "choices": pq.filter_choices(con),
+    def page(c: Con) -> list[dict[str, Any]]:
+        found = pq.stream(c, item_filter, until=until, before=before, limit=limit)
+        judged = judgement_states(c, "item", [r["id"] for r in found])
+        for row in found:
+            row["judgement"] = judged.get(row["id"])
+        return found
+
+    got = _parallel(con, {"rows": page, "choices": pq.filter_choices})
+    rows = got["rows"]
+    return {"items": rows, "choices": got["choices"],
             "next": (rows[-1]["published_at"], rows[-1]["id"]) if len(rows) == limit else None}
 
 
@@ -97,7 +130,8 @@ def story(con: Con, story_id: str) -> dict[str, Any] | None:
     if found is None:
         return None
     items = found["items"]
-    details = pq.item_details(con, [i["id"] for i in items])
+    times = [i["published_at"] for i in items]
+    details = pq.item_details(con, [i["id"] for i in items], since=min(times, default=None), until=max(times, default=None))
     names = pq.source_names(con, sorted({i["source_id"] for i in items}))
     hours: dict[datetime, dict[str, Any]] = {}
     outlets: dict[str, dict[str, Any]] = {}

@@ -74,6 +74,37 @@ def test_private_authors_are_published_as_pseudonyms(analyst_db):
     assert all(author not in (r[0] or "") for r in raw for _, author, _ in social)
 
 
+def test_a_story_named_after_a_private_post_is_published_as_documents_show_it(analyst_db):
+    with Store.open(analyst_db) as store:
+        post = store.con.execute("SELECT id, title, url, author FROM items WHERE kind = 'social' "
+                                 "AND author IS NOT NULL AND url IS NOT NULL LIMIT 1").fetchone()
+        assert post, "the test data has a post by a private person"
+        store.con.execute("INSERT INTO stories (id, headline, url, created_at, updated_at) "
+                          "VALUES ('S-private', ?, ?, now(), now())", [post[1], post[2]])
+    publish_database(analyst_db)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        headline, url = snap.con.execute("SELECT headline, url FROM stories WHERE id = 'S-private'").fetchone()
+    assert headline.startswith("privatperson-") and url is None
+    assert post[3].lstrip("@") not in headline
+
+
+def test_publishing_only_the_tables_an_action_changed_links_every_other(analyst_db):
+    from mediebild.data.snapshot import note_source, publish
+    from mediebild.data.triage import record_action
+
+    publish_database(analyst_db)
+    with Store.open(analyst_db) as store:
+        record_action(store.con, user="anna", organisation=None, action="story_watch", target_kind="story",
+                      target_id="S1")
+        done = publish(store.con, analyst_db, only={"audit_log"})
+    note_source(analyst_db, done.version)
+    assert done.written["audit_log"] == 1 and done.written["items"] == 0 and done.written["volume_hourly"] == 0
+    assert not stale(analyst_db)
+    with open_snapshot(analyst_db, refresh=False) as snap:
+        assert snap.con.execute("SELECT count(*) FROM audit_log WHERE user_name = 'anna'").fetchone()[0] == 1
+        assert snap.con.execute("SELECT count(*) FROM items").fetchone()[0] > 40
+
+
 def test_an_unchanged_store_links_every_file_and_a_new_pass_writes_only_its_day(analyst_db):
     first = publish_database(analyst_db)
     again = publish_database(analyst_db)

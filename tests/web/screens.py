@@ -1,8 +1,8 @@
 """Screenshots of the situation room's pages, as `make look` takes them (Debian's chromium through Playwright).
 
-Copies the database (the demo's, by default) to a temporary folder, adds two accounts to the copy (an
-editor and a reader: the original is left alone), serves the page on a free port of 127.0.0.1 and saves a
-full-page PNG of every page, in Swedish and English, as an editor and as a reader.
+Copies the database (the demo's, by default) to a temporary folder, adds three accounts to the copy (an
+editor, a reader and an admin: the original is left alone), serves the page on a free port of 127.0.0.1 and saves a
+full-page PNG of every page, in Swedish and English, as an editor and as a reader, and of Användare as an admin.
 
     .venv/bin/python tests/web/screens.py --db look-out/mediebild-demo.duckdb --out look-out/look/web
 """
@@ -47,13 +47,14 @@ def main() -> None:
         shutil.copyfile(args.db, db)
         with Store.open(db) as store:
             hashed = Passwords().hash(PASSWORD)
-            for name, role, org in (("look-editor", "editor", "Länsstyrelsen"), ("look-reader", "reader", None)):
+            for name, role, org in (("look-editor", "editor", "Länsstyrelsen"), ("look-reader", "reader", None),
+                                    ("look-admin", "admin", "Länsstyrelsen")):
                 if get_user(store.con, name) is None:
                     add_user(store.con, name, role=role, password_hash=hashed, organisation=org)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
-        access = Snapshots(db, Path(tmp) / "snapshots", settle=0.2, poll=0.2).start()
+        access = Snapshots(db, settle=0.2, poll=0.2).start()
         app = create_app(WebSettings(port=port), access, web_services())
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -71,7 +72,7 @@ def main() -> None:
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
 
-            for user, lang in (("look-editor", "sv"), ("look-editor", "en"), ("look-reader", "sv")):
+            for user, lang in (("look-editor", "sv"), ("look-editor", "en"), ("look-reader", "sv"), ("look-admin", "sv")):
                 context = browser.new_context(base_url=base, viewport={"width": args.width, "height": 900},
                                               locale="sv-SE")
                 page = context.new_page()
@@ -84,6 +85,11 @@ def main() -> None:
                 page.wait_for_url(base + "/")
                 if lang == "en":
                     page.goto("/sprak/en?next=/")
+                if user == "look-admin":  # the accounts page, which only admins see
+                    page.goto("/anvandare")
+                    shoot(page, "10-users")
+                    context.close()
+                    continue
                 prefix = {"sv": "", "en": "en-"}[lang] + ("reader-" if user == "look-reader" else "")
                 shoot(page, f"{prefix}01-overview")
                 story = page.locator("#top article.story h3 a").first

@@ -1,5 +1,5 @@
 """What the page writes and reads in data/: triage and its audit (data.triage), accounts (data.users), and the
-snapshots it reads while another process writes (data.access)."""
+published snapshot it reads while another process writes (data.access)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_accounts_never_list_their_hash(store):
 HOLD = """
 import sys, time
 from mediebild.data.store import Store
-store = Store.open(sys.argv[1])
+store = Store.open(sys.argv[1], wait=10)  # as a pass does (STEP_WAIT_SECONDS)
 store.con.execute("INSERT INTO sources (id, monitor, url, name, item_kind, added_at) VALUES ('ny', 'rss', 'https://ny.example.se', 'Ny', 'editorial', now())")
 print("holding", flush=True)
 time.sleep(float(sys.argv[2]))
@@ -89,8 +89,8 @@ print("done", flush=True)
 """
 
 
-def test_snapshots_never_keep_a_writer_out_and_never_copy_while_one_writes(db_path, tmp_path):
-    access = Snapshots(db_path, tmp_path / "snaps", settle=0.0, poll=0.05).start()
+def test_readers_never_keep_a_writer_out_and_read_the_last_publish(db_path, tmp_path):
+    access = Snapshots(db_path, settle=0.0, poll=0.05).start()
     try:
         first = access.version
         with access.read() as con:  # a reader in the middle of a request ...
@@ -113,29 +113,44 @@ def test_snapshots_never_keep_a_writer_out_and_never_copy_while_one_writes(db_pa
         access.close()
 
 
-def test_a_write_waits_for_another_writer_and_is_read_at_once(db_path, tmp_path):
-    access = Snapshots(db_path, tmp_path / "snaps", settle=5.0, poll=0.05, write_timeout=20).start()
+def test_a_write_waits_for_another_writer_and_is_published_at_once(db_path, tmp_path):
+    from mediebild.sources import SourceConfig
+
+    access = Snapshots(db_path, settle=5.0, poll=0.05, write_timeout=20).start()
     try:
         child = subprocess.Popen([sys.executable, "-c", HOLD, str(db_path), "1.0"], stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "holding"
         started = time.monotonic()
+        before = access.version
         with access.write() as store:
             assert time.monotonic() - started > 0.5  # waited for the other process
-            add_user(store.con, "anna", role="reader", password_hash="$argon2id$x")
-        with access.read() as con:  # the writer's own result, without waiting for `settle`
-            assert get_user(con, "anna") is not None
+            store.upsert_source(SourceConfig("svt", "rss", "https://svt.example.se/rss", "SVT"))
+        assert access.version > before  # published before the file was let go, without waiting for `settle`
+        with access.read() as con:
+            assert con.execute("SELECT count(*) FROM sources WHERE id = 'svt'").fetchone()[0] == 1
         child.wait(timeout=10)
     finally:
         access.close()
 
 
-def test_held_store_serves_cursors_of_this_process(store):
-    from mediebild.data.access import HeldStore
+def test_accounts_are_never_published_and_are_read_from_memory(db_path):
+    from mediebild.data.snapshot import current_version, snapshot_root
 
-    held = HeldStore(store)
-    version = held.version
-    with held.write() as writer:
-        add_user(writer.con, "bo", role="reader", password_hash="$argon2id$x")
-    with held.read() as con:
-        assert get_user(con, "bo") is not None
-    assert held.version == version + 1
+    access = Snapshots(db_path, settle=60.0, poll=0.05, write_timeout=20, private_ttl=0.2).start()
+    load = lambda con: {u["name"] for u in list_users(con)}  # noqa: E731
+    try:
+        with access.write(publish=False) as store:
+            add_user(store.con, "anna", role="reader", password_hash="$argon2id$x")
+        assert access.private("names", load) == {"anna"}
+        folder = current_version(snapshot_root(db_path))
+        assert not (folder / "users").exists() and "argon2" not in (folder / "views.sql").read_text()
+        with access.read() as con, pytest.raises(Exception, match="users"):
+            get_user(con, "anna")
+        child = subprocess.Popen([sys.executable, "-c", HOLD, str(db_path), "1.0"], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "holding"
+        time.sleep(0.3)  # expired, but a writer holds the file: the value in memory, at once
+        started = time.monotonic()
+        assert access.private("names", load) == {"anna"} and time.monotonic() - started < 0.1
+        child.wait(timeout=10)
+    finally:
+        access.close()
