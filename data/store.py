@@ -478,3 +478,18 @@ class Store:
             if cursor is not None:
                 self.con.execute("UPDATE sources SET cursor = ? WHERE id = ?", [json.dumps(cursor), source_id])
         return fetch_id, counts
+
+    def run_fetches(self, run_id: str) -> list[dict[str, Any]]:
+        """The newest fetch row of each source in the ingest run `run_id` (a scaled-out pass writes from many
+        processes, so its summary and its reruns read what was stored rather than what one process saw)."""
+        return fetch_dicts(
+            self.con,
+            """
+            SELECT source_id, ok, http_status, not_modified, items_parsed, items_new, items_updated, problem,
+                   attempts, finished_at
+            FROM fetches WHERE run_id = ?
+            QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY id DESC) = 1
+            ORDER BY source_id
+            """,
+            [run_id],
+        )
