@@ -1,10 +1,12 @@
 """One monitoring pass as a Prefect flow: ingest, enrichment, stories and alerts, then the readers' snapshot.
 
-This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
+This is what `mediebild serve` runs every few minutes. With `fan_out` (the deployment `mediebild deploy`
+registers on a Prefect server) the ingest step is spread over the pool's workers (flows/fanout.py) and the
+other steps run where the pass runs. Each step is its own (sub)flow that reads what
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
 
-Flows layer: imports the other flows, monitors.http (the fetch limits) and prefect (inside the builder).
+Flows layer: imports the other flows (flows.fanout when fanning out), monitors.http (the fetch limits) and prefect (inside the builder).
 """
 
 from __future__ import annotations
@@ -26,10 +28,17 @@ def get_monitor_flow():
     from mediebild.flows.stories import get_stories_flow
 
     def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
-                     limits: HttpLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+                     limits: HttpLimits = DEFAULT_LIMITS, fan_out: bool = False, group_size: int = 8,
+                     rates: dict[str, Any] | None = None, concurrency: int = 4) -> dict[str, Any]:
         """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot."""
-        result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
-                                                              limits=limits)}
+        result: dict[str, Any]
+        if fan_out:
+            from mediebild.flows.fanout import fan_out_ingest
+
+            result = {"ingest": fan_out_ingest(db, retries=retries, retry_delay_s=retry_delay_s, limits=limits,
+                                               group_size=group_size, rates=rates, concurrency=concurrency).as_dict()}
+        else:
+            result = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s, limits=limits)}
         for name, step in (("enrich", get_enrich_flow()), ("stories", get_stories_flow())):
             try:
                 result[name] = step(db=db)

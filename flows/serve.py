@@ -104,8 +104,10 @@ def prefect_api(*, wait: float = 180.0) -> Iterator[str]:
             process.kill()
 
 
-def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None) -> list[Any]:
-    """Prefect RunnerDeployments for `prefect.serve`."""
+def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None,
+                      fan_out: bool = False) -> list[Any]:
+    """Prefect RunnerDeployments for `prefect.serve`; with `fan_out`, the monitoring pass spreads its ingest over
+    the workers of a pool (flows/fanout.py, `mediebild deploy`)."""
     from prefect.schedules import Cron
     from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -119,6 +121,10 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
     if cfg is not None:
         flow = flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=cfg.concurrency))
         params.update(retries=cfg.retries, retry_delay_s=cfg.retry_delay_s)
+    if fan_out:
+        scale = ((settings.raw if settings is not None else None) or {}).get("scale") or {}
+        params.update(fan_out=True, group_size=int(scale.get("group_size", 8)), rates=scale.get("rates"),
+                      concurrency=cfg.concurrency if cfg is not None else 4)
     ingest = flow.to_deployment(name="mediebild-ingest", interval=timedelta(minutes=every_minutes), parameters=params)
     lang = settings.lang if settings is not None else "sv"
     raw = settings.raw if settings is not None else None
