@@ -11,7 +11,8 @@ import typer
 from mediebild.cli.common import DbOption, console, err_console, open_store
 
 
-def deploy_to_server(db: Path, *, every: int = 0, out: Optional[Path] = None, pool: str = "mediebild") -> list[str]:
+def deploy_to_server(db: Path, *, every: int = 0, out: Optional[Path] = None, pool: str = "mediebild",
+                     paused: bool = False) -> list[str]:
     """What `deploy` (and `serve` with PREFECT_API_URL set) does; the deployments' names."""
     from mediebild.flows import configure_prefect
     from mediebild.flows.scale import check_api, deploy
@@ -22,7 +23,7 @@ def deploy_to_server(db: Path, *, every: int = 0, out: Optional[Path] = None, po
     open_store(db, create=True).close()
     configure_prefect(db)
     names = deploy(str(Path(db).resolve()), every_minutes=every or settings.ingest.every_minutes, settings=settings,
-                   out_dir=out.resolve() if out else None, pool=pool)
+                   out_dir=out.resolve() if out else None, pool=pool, paused=paused)
     for name in names:
         console.print(f"deployment: [bold]{name}[/] i arbetspoolen {pool} på {url}")
     console.print(f"starta arbetare: mediebild worker --pool {pool} --db {Path(db).resolve()}")
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
         every: Annotated[int, typer.Option("--every", help="Minutes between monitoring passes (default from mediebild.toml, 5).")] = 0,
         out: Annotated[Optional[Path], typer.Option("--out", help="Folder the hourly digests are written to.")] = None,
         pool: Annotated[str, typer.Option("--pool", help="The Prefect work pool (a process pool, made when missing).")] = "mediebild",
+        paused: Annotated[bool, typer.Option("--paused", help="Register the schedules paused (resume them in Prefect's UI, or `prefect deployment resume`).")] = False,
     ) -> None:
         """Register the schedules as deployments on the Prefect server at PREFECT_API_URL; workers run them.
 
@@ -50,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
           mediebild worker --db /srv/mediebild/incident.duckdb   # on each machine, as many as you like
         """
-        deploy_to_server(db, every=every, out=out, pool=pool)
+        deploy_to_server(db, every=every, out=out, pool=pool, paused=paused)
 
     @app.command("worker")
     def worker(

@@ -20,8 +20,9 @@ and before every pass, so a source added since has its own):
 
 **A killed worker.** Prefect marks a run Crashed when its process dies under a live worker; when the worker
 itself dies (SIGKILL, a machine lost) its runs stay Running and nothing else notices. So the pass watches its
-group runs: each tags itself `worker:<name>` (`mediebild worker` names its Prefect worker and hands the name
-down), and a run whose worker has missed three heartbeats is set Crashed by the pass. A Crashed, Failed or
+group runs: `mediebild worker` tags each run it claims `worker:<name>` (flows/worker.py), and a run whose worker
+has missed three heartbeats is set Crashed by the pass (so is a run left Pending or Running without a worker tag
+for `lost_after_s` while a worker of the pool is dead: one claimed in the instant before its tag). A Crashed, Failed or
 Cancelled group runs again (up to `reruns` times) with only its sources that have no fetch row of this pass yet
 (`Store.run_fetches`): what the killed run stored stays, what it had in flight is fetched again, and since items
 are upserted by id nothing is stored twice. A source in flight when its worker died keeps its slot until the
@@ -41,7 +42,6 @@ gate), the core and prefect (inside functions only).
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -66,18 +66,18 @@ log = logging.getLogger(__name__)
 POOL = "mediebild"
 GROUP_FLOW = "ingest-sources"
 GROUP_DEPLOYMENT = "mediebild-ingest-sources"
-WORKER_ENV = "MEDIEBILD_WORKER_NAME"  # set by `mediebild worker` for the flow runs it starts
+WORKER_ENV = "MEDIEBILD_WORKER_NAME"  # the name `mediebild worker` gives its Prefect worker (flows/worker.py)
 SOURCE_LEASE_S = 60.0  # Prefect's shortest lease: how long a dead holder keeps a source's slot
 MISSED_HEARTBEATS = 3
 
 # kind: (requests, per seconds), from API-NOTES (shared/API-NOTES.md); the sources of other kinds (feeds, the
 # official APIs without a documented quota) have no platform rate and are paced by their own monitors.
-KIND_RATES: dict[str, tuple[int, float]] = {
+KIND_RATES: dict[str, tuple[int, float] | tuple[int, float, int]] = {
     "mastodon": (300, 300.0),  # 300 requests / 5 min per account and per IP (instance-configurable)
     "bluesky": (3000, 300.0),  # PDS: 3000 requests / 5 min per IP
     "x": (450, 900.0),  # recent search: 450 / 15 min per app
     "reddit": (100, 60.0),  # 100 queries / min per OAuth client id
-    "polisen": (60, 3600.0),  # 60 calls / hour (and at least 10 s apart: one slot decays in 61 s)
+    "polisen": (60, 3600.0, 1),  # 60 calls / hour and at least 10 s apart: a bucket of 1, one slot every 61 s
 }
 
 
@@ -102,10 +102,11 @@ class Rate:
 
     requests: int
     seconds: float
+    max_burst: int | None = None  # 1 for a platform that wants its calls spaced
 
     @property
     def burst(self) -> int:
-        return max(1, self.requests // 10)
+        return max(1, self.max_burst or self.requests // 10)
 
     @property
     def per_second(self) -> float:
@@ -114,7 +115,7 @@ class Rate:
 
 def effective_rates(overrides: dict[str, Any] | None = None) -> dict[str, Rate]:
     """KIND_RATES with `[scale.rates]` (kind = [requests, seconds]) on top; a bad entry is a UserError."""
-    rates = {kind: Rate(n, s) for kind, (n, s) in KIND_RATES.items()}
+    rates = {kind: Rate(*value) for kind, value in KIND_RATES.items()}
     for kind, value in (overrides or {}).items():
         try:
             requests, seconds = value
@@ -235,22 +236,6 @@ def ingest_group(db: str, source_ids: list[str], *, run_id: str, now: datetime, 
     return sorted(rows, key=lambda r: str(r["source"]))
 
 
-def _tag_with_worker() -> None:
-    """Tag this flow run `worker:<name>` so the pass can tell when its worker is gone."""
-    name = os.environ.get(WORKER_ENV)
-    if not name:
-        return
-    from prefect import get_client
-    from prefect.runtime import flow_run
-
-    run_id = flow_run.get_id()
-    if not run_id:
-        return
-    with get_client(sync_client=True) as client:
-        run = client.read_flow_run(uuid.UUID(str(run_id)))
-        client.update_flow_run(run.id, tags=[*run.tags, f"worker:{name}"])
-
-
 @lazy_flow
 def get_group_flow() -> Any:
     """The Prefect flow `ingest-sources`: one group of a scaled-out pass, built on first use."""
@@ -260,7 +245,6 @@ def get_group_flow() -> Any:
                        limits: HttpLimits = DEFAULT_LIMITS, retries: int = 2, retry_delay_s: float = 2.0,
                        rated_kinds: list[str] | None = None, concurrency: int = 4) -> dict[str, Any]:
         """Fetch and store one group of sources of the pass `run_id` (skipping those it already stored)."""
-        _tag_with_worker()
         rows = ingest_group(db, source_ids, run_id=run_id, now=now, limits=limits, retries=retries,
                             retry_delay_s=retry_delay_s, rated_kinds=rated_kinds, concurrency=concurrency)
         return {"sources": len(rows), "items_new": sum(int(r["new"]) for r in rows)}
@@ -340,6 +324,7 @@ def fan_out_ingest(
     timeout_s: float = 1800.0,
     poll_s: float = 1.0,
     pool: str = POOL,
+    lost_after_s: float = 120.0,
     on_rerun: Callable[[dict[str, Any]], None] | None = None,
 ) -> FanOutResult:
     """One ingest pass spread over the pool's workers (see the module); returns when every group is settled."""
@@ -376,7 +361,8 @@ def fan_out_ingest(
         while active and time.monotonic() < deadline:
             time.sleep(poll_s)
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(active))))
-            dead = _dead_workers(client, pool) if any(r.state and r.state.is_running() for r in runs) else set()
+            dead = _dead_workers(client, pool) if any(r.state and (r.state.is_running() or r.state.is_pending())
+                                                      for r in runs) else set()
             for run in runs:
                 group, state = active[run.id], run.state
                 if state is None:
@@ -392,6 +378,10 @@ def fan_out_ingest(
                     worker = next((t.split(":", 1)[1] for t in run.tags if t.startswith("worker:")), None)
                     if worker in dead:
                         reason = f"its worker {worker} stopped sending heartbeats"
+                    elif worker is None and dead and state.timestamp is not None and \
+                            (datetime.now(timezone.utc) - state.timestamp).total_seconds() > lost_after_s:
+                        reason = f"claimed by no live worker for {lost_after_s:.0f} s while {', '.join(sorted(dead))} died"
+                    if reason:
                         client.set_flow_run_state(run.id, Crashed(message=f"mediebild: {reason}"), force=True)
                 if reason is None:
                     continue

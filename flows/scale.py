@@ -11,8 +11,8 @@ pass may run once at a time (a deployment concurrency limit of 1; a pass still r
 makes that one wait).
 
 `worker_command` is what `mediebild worker` executes: `prefect worker start --type process --pool mediebild`
-with the worker's name (handed down to its flow runs in MEDIEBILD_WORKER_NAME, so the pass can tell which runs
-a dead worker held), its heartbeat, and mediebild's settings in the environment (MEDIEBILD_DB and
+(through flows/worker.py, which tags every run the worker claims with its name, so the pass can tell which runs a
+dead worker held), its heartbeat, and mediebild's settings in the environment (MEDIEBILD_DB and
 MEDIEBILD_CONFIG as absolute paths, Prefect's telemetry off). `check_api` first makes sure PREFECT_API_URL is set
 and answers, with one clear error otherwise.
 
@@ -74,8 +74,9 @@ def ensure_pool(name: str = POOL) -> None:
 
 
 def deploy(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None,
-           pool: str = POOL) -> list[str]:
-    """Register mediebild's deployments in `pool` (made when missing) and the limits; their names."""
+           pool: str = POOL, paused: bool = False) -> list[str]:
+    """Register mediebild's deployments in `pool` (made when missing) and the limits; their names. `paused`:
+    their schedules start paused (resume them in Prefect's UI or with `prefect deployment resume`)."""
     from prefect.client.schemas.objects import ConcurrencyLimitStrategy, ConcurrencyOptions
 
     from mediebild.data.store import Store
@@ -90,6 +91,8 @@ def deploy(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path |
         if d.name == "mediebild-ingest":
             d.concurrency_limit = 1
             d.concurrency_options = ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+        if paused:
+            d.paused = True
         d.apply(work_pool_name=pool)
         names.append(f"{d.flow_name}/{d.name}")
     scale = ((settings.raw if settings is not None else None) or {}).get("scale") or {}
@@ -102,7 +105,8 @@ def deploy(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path |
 def worker_command(*, pool: str = POOL, limit: int | None = None, name: str | None = None) -> tuple[list[str], str]:
     """(argv of `prefect worker start`, the worker's name)."""
     name = name or f"mediebild-{socket.gethostname()}-{os.getpid()}"
-    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process", "--name", name]
+    argv = [sys.executable, "-m", "mediebild.flows.worker", "worker", "start", "--pool", pool, "--type", "process",
+            "--name", name]
     if limit:
         argv += ["--limit", str(limit)]
     return argv, name
