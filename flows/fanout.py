@@ -345,7 +345,7 @@ def fan_out_ingest(
     result = FanOutResult(IngestSummary(run_id=run_id, sources=len(sources)))
 
     def submit(ids: list[str], attempt: int) -> GroupRun:
-        run = run_deployment(
+        run: Any = run_deployment(  # a FlowRun (a coroutine only when called from async code)
             f"{GROUP_FLOW}/{GROUP_DEPLOYMENT}", timeout=0, as_subflow=True,
             parameters={"db": db, "source_ids": ids, "run_id": run_id, "now": when, "limits": limits,
                         "retries": retries, "retry_delay_s": retry_delay_s, "rated_kinds": rated,
