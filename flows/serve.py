@@ -11,8 +11,8 @@ and writes briefly between passes (mediebild.data.access says how). With no PREF
 beside the data) for as long as `mediebild serve` runs: Prefect's own temporary in-process server (what
 `prefect.serve` falls back to) does not run the scheduler service (Prefect 3.x marks it not to run in ephemeral
 servers), so the deployments were registered and then never got a run. To scale out, point PREFECT_API_URL at a Prefect
-server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
-shared catalog (DuckLake or Postgres-backed), see README.
+server: `mediebild serve` then registers the same deployments there for `mediebild worker` processes instead of
+serving them (flows/scale.py, flows/fanout.py; README, "Scale-out").
 
 Flows layer: imports the other flows, reports (what the page is handed), web, and prefect (only when
 deployments are built).
