@@ -335,6 +335,14 @@ def fan_out_ingest(
 
     from mediebild.data.snapshot import publish_database
 
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(f"{GROUP_FLOW}/{GROUP_DEPLOYMENT}")
+        except ObjectNotFound:
+            raise UserError(f"the Prefect server has no deployment {GROUP_FLOW}/{GROUP_DEPLOYMENT}: run "
+                            "`mediebild deploy` first, and start workers with `mediebild worker`") from None
     when = now or utcnow()
     run_id = uuid.uuid4().hex[:12]
     with ingest_store(db) as store:
