@@ -78,9 +78,9 @@ def register(app: typer.Typer) -> None:
         from mediebild.flows.scale import check_api, worker_command, worker_environment
         from mediebild.settings import load_settings
 
-        check_api()
         path = db or load_settings().db
         open_store(path).close()  # a clear error for a missing file before the worker takes any run
+        check_api()
         configure_prefect(path)
         argv, worker_name = worker_command(pool=pool, limit=limit, name=name)
         env = worker_environment(db=path, name=worker_name, heartbeat_s=heartbeat, poll_s=poll)
