@@ -217,6 +217,8 @@ def test_two_workers_one_killed_every_item_once_limits_held_reader_unharmed(plat
     times = [t for t, _ in requests]
     assert len(times) >= 2 * len(TAGS)
     assert _max_in_window(times, RATE[1]) <= RATE[0], sorted(times)
+    assert _max_in_window(times, 1.0) <= 2, sorted(times)  # a bucket of 1 refilled at 1.5/s: 2 a second at most
+    assert _max_in_window(times, 0.5) <= 1, sorted(times)  # and never two within half a second
     # the reader read all along, without an error, and ended with everything
     assert reader_report["problems"] == [], reader_report["problems"][:5]
     assert reader_report["n"] > 20 and reader_report["seen"] == sorted(reader_report["seen"])
