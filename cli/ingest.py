@@ -1,4 +1,5 @@
-"""`mediebild ingest` (one pass over all sources) and `mediebild serve` (the Prefect schedules)."""
+"""`mediebild ingest` (one pass over all sources) and `mediebild serve` (the Prefect schedules, served here or
+registered on the Prefect server at PREFECT_API_URL for workers: cli/scale.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
     def ingest(
         db: DbOption = Path("mediebild.duckdb"),
         once: Annotated[bool, typer.Option("--once", help="One pass and exit (the default; `serve` repeats).")] = True,
-        engine: Annotated[str, typer.Option("--engine", help="prefect (a flow run) or plain (no Prefect, for scripts).")] = "prefect",
+        engine: Annotated[str, typer.Option("--engine", help="prefect (a flow run), plain (no Prefect, for scripts) or workers (spread over the workers of PREFECT_API_URL's pool, after `mediebild deploy`).")] = "prefect",
         catalog: Annotated[Optional[str], typer.Option(
             "--catalog", help="Write into this shared intake (postgresql://user@host:port/db; default \\[store] "
                               "catalog in mediebild.toml; password from PGPASSWORD) instead of --db.")] = None,
@@ -52,6 +53,8 @@ def register(app: typer.Typer) -> None:
           mediebild ingest --engine plain --json
 
           PGPASSWORD=... mediebild ingest --catalog postgresql://mediebild@db.internal/incident
+
+          PREFECT_API_URL=http://127.0.0.1:4200/api mediebild ingest --engine workers
         """
         from mediebild.errors import UserError
         from mediebild.monitors.http import HttpLimits
@@ -88,8 +91,28 @@ def register(app: typer.Typer) -> None:
             with console.status("Hämtar källor (Prefect-flöde)…", spinner="dots") if not as_json else nullcontext():
                 summary = run_ingest_flow(str(db), concurrency=cfg.concurrency, retries=cfg.retries,
                                           retry_delay_s=cfg.retry_delay_s, limits=limits, catalog=catalog)
+        elif engine == "workers":
+            from mediebild.flows import configure_prefect
+            from mediebild.flows.scale import check_api
+
+            check_api()
+            configure_prefect(db)
+            from mediebild.flows.fanout import fan_out_ingest
+
+            scale = settings.raw.get("scale") or {}
+            with console.status("Hämtar källor (arbetarna)…", spinner="dots") if not as_json else nullcontext():
+                result = fan_out_ingest(str(Path(db).resolve()), retries=cfg.retries, retry_delay_s=cfg.retry_delay_s,
+                                        limits=limits, concurrency=cfg.concurrency, rates=scale.get("rates"),
+                                        group_size=int(scale.get("group_size", 8)))
+            if as_json:
+                emit_json(result.as_dict())
+            else:
+                print_summary(result.summary)
+                for note in result.reruns:
+                    err_console.print(f"[yellow]omkörd grupp: {note['reason']} ({len(note['sources_left'])} källor kvar)[/]")
+            raise typer.Exit(result.summary.exit_code)
         else:
-            raise UserError(f"unknown --engine {engine!r}: prefect or plain")
+            raise UserError(f"unknown --engine {engine!r}: prefect, plain or workers")
         if as_json:
             emit_json(summary.as_dict())
         else:
@@ -106,6 +129,8 @@ def register(app: typer.Typer) -> None:
         """Run the schedules with Prefect: ingest every few minutes, the digest every hour, briefs before conferences.
 
         Runs until stopped (Ctrl-C). Starts a local Prefect server (127.0.0.1) unless PREFECT_API_URL points at one.
+        With PREFECT_API_URL set, registers the deployments there instead (`mediebild deploy`: workers started
+        with `mediebild worker` run them) and serves only the situation room, when `[web] serve` is on.
 
         Examples:
 
@@ -126,6 +151,20 @@ def register(app: typer.Typer) -> None:
         for name, schedule in describe(every_minutes=minutes, raw=settings.raw):
             console.print(f"schema: [bold]{name}[/] – {schedule}")
         if dry_run:
+            return
+        import os
+
+        if os.environ.get("PREFECT_API_URL"):
+            from mediebild.cli.scale import deploy_to_server
+            from mediebild.flows.serve import WebServer
+            from mediebild.web.config import load_web_settings
+
+            deploy_to_server(db, every=minutes, out=out)
+            web_settings = load_web_settings(settings.raw)
+            if web_settings.serve:
+                page = WebServer(db_abs, web_settings)
+                console.print(f"lägesrummet: {page.url}  (Ctrl-C avslutar)")
+                page.run()
             return
         configure_prefect(db)
         with prefect_api():  # a Prefect server whose scheduler runs (the in-process one never schedules a run)

@@ -546,3 +546,17 @@ class Store:
     def active_profile(self) -> Profile | None:
         """The incident profile in force (the ingest loop asks any IngestStore for it)."""
         return load_active_profile(self.con)
+    def run_fetches(self, run_id: str) -> list[dict[str, Any]]:
+        """The newest fetch row of each source in the ingest run `run_id` (a scaled-out pass writes from many
+        processes, so its summary and its reruns read what was stored rather than what one process saw)."""
+        return fetch_dicts(
+            self.con,
+            """
+            SELECT source_id, ok, http_status, not_modified, items_parsed, items_new, items_updated, problem,
+                   attempts, finished_at
+            FROM fetches WHERE run_id = ?
+            QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY id DESC) = 1
+            ORDER BY source_id
+            """,
+            [run_id],
+        )

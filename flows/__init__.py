@@ -2,7 +2,10 @@
 
 ingest.py (sources -> items), enrich.py (labels and entities), stories.py (dedup, clusters, alerts),
 digest.py (digest and brief: made, stored, exported, sent), monitor.py (one monitoring pass: ingest, enrich,
-stories), serve.py (the schedules of `mediebild serve`) and demo.py (the bundled incident, end to end).
+stories), serve.py (the schedules of `mediebild serve`), demo.py (the bundled incident, end to end), and the
+scale-out on a real Prefect server: fanout.py (a pass spread over workers, limits across them, reruns of what a
+dead worker left), scale.py (`mediebild deploy` and the set-up of `mediebild worker`) and worker.py (the process
+`mediebild worker` becomes).
 
 Flows are thin: each task calls a plain function that is tested without Prefect, and the CLI's plain paths
 call those functions directly. Prefect is imported only inside a builder decorated with `lazy_flow` (its

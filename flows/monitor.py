@@ -1,12 +1,15 @@
 """One monitoring pass as a Prefect flow: ingest, enrichment, stories and alerts, then the readers' snapshot.
 
-This is what `mediebild serve` runs every few minutes. Each step is its own (sub)flow that reads what
+This is what `mediebild serve` runs every few minutes. With `fan_out` (the deployment `mediebild deploy`
+registers on a Prefect server) the ingest step is spread over the pool's workers (flows/fanout.py) and the
+other steps run where the pass runs. Each step is its own (sub)flow that reads what
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
 
 With a shared store ([store] catalog) the pass writes into the intake and pulls it in before enriching.
 
-Flows layer: imports the other flows, monitors.http (the fetch limits) and prefect (inside the builder).
+Flows layer: imports the other flows (flows.fanout when fanning out), monitors.http (the fetch limits) and
+prefect (inside the builder).
 """
 
 from __future__ import annotations
@@ -29,15 +32,24 @@ def get_monitor_flow():
     from mediebild.flows.stories import get_stories_flow
 
     def monitor_pass(db: str, retries: int = 2, retry_delay_s: float = 2.0,
-                     limits: HttpLimits = DEFAULT_LIMITS, catalog: str | None = None) -> dict[str, Any]:
+                     limits: HttpLimits = DEFAULT_LIMITS, catalog: str | None = None, fan_out: bool = False,
+                     group_size: int = 8, rates: dict[str, Any] | None = None, concurrency: int = 4) -> dict[str, Any]:
         """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot.
 
         With `catalog` (the shared store), this pass fetches what it claims into the intake like any worker,
-        then pulls everything workers wrote into `db` before enriching."""
+        then pulls everything workers wrote into `db` before enriching. With `fan_out`, the pass spreads its
+        sources over the workers of the Prefect pool (flows/fanout.py), which write into `db`."""
         if catalog:
             push_step(db, catalog)  # the sources and profile workers fetch with, as the store has them now
-        result: dict[str, Any] = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
-                                                              limits=limits, catalog=catalog)}
+        result: dict[str, Any]
+        if fan_out:
+            from mediebild.flows.fanout import fan_out_ingest
+
+            result = {"ingest": fan_out_ingest(db, retries=retries, retry_delay_s=retry_delay_s, limits=limits,
+                                               group_size=group_size, rates=rates, concurrency=concurrency).as_dict()}
+        else:
+            result = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
+                                                  limits=limits, catalog=catalog)}
         if catalog:
             result["intake"] = get_intake_flow()(db=db, catalog=catalog)
         for name, step in (("enrich", get_enrich_flow()), ("stories", get_stories_flow())):

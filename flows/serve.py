@@ -11,8 +11,8 @@ every pass publishes and writes briefly between passes (mediebild.data.access sa
 beside the data) for as long as `mediebild serve` runs: Prefect's own temporary in-process server (what
 `prefect.serve` falls back to) does not run the scheduler service (Prefect 3.x marks it not to run in ephemeral
 servers), so the deployments were registered and then never got a run. To scale out, point PREFECT_API_URL at a Prefect
-server (Postgres-backed) and run the same deployments on workers; the single DuckDB file then becomes a
-shared catalog (DuckLake or Postgres-backed), see README.
+server: `mediebild serve` then registers the same deployments there for `mediebild worker` processes instead of
+serving them (flows/scale.py, flows/fanout.py; README, "Scale-out").
 
 Flows layer: imports the other flows, reports (what the page is handed), web, and prefect (only when
 deployments are built).
@@ -104,8 +104,10 @@ def prefect_api(*, wait: float = 180.0) -> Iterator[str]:
             process.kill()
 
 
-def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None) -> list[Any]:
-    """Prefect RunnerDeployments for `prefect.serve`."""
+def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path | None = None,
+                      fan_out: bool = False) -> list[Any]:
+    """Prefect RunnerDeployments for `prefect.serve`; with `fan_out`, the monitoring pass spreads its ingest over
+    the workers of a pool (flows/fanout.py, `mediebild deploy`)."""
     from prefect.schedules import Cron
     from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -121,6 +123,10 @@ def build_deployments(db: str, *, every_minutes: int, settings: Any = None, out_
         params.update(retries=cfg.retries, retry_delay_s=cfg.retry_delay_s)
     if settings is not None and settings.store.catalog:
         params["catalog"] = settings.store.catalog  # the URL only: the password stays in the environment
+    if fan_out:
+        scale = ((settings.raw if settings is not None else None) or {}).get("scale") or {}
+        params.update(fan_out=True, group_size=int(scale.get("group_size", 8)), rates=scale.get("rates"),
+                      concurrency=cfg.concurrency if cfg is not None else 4)
     ingest = flow.to_deployment(name="mediebild-ingest", interval=timedelta(minutes=every_minutes), parameters=params)
     lang = settings.lang if settings is not None else "sv"
     raw = settings.raw if settings is not None else None

@@ -7,13 +7,22 @@ byte a second cannot hold a worker), a cap on the decoded size (a gzip bomb stop
 bounded redirects, and http(s) only. Failures become SourceError: transient ones (timeouts, 5xx, 429,
 connection errors) are worth retrying, permanent ones (4xx, too large, redirect loops) are not. An
 HTTP error carries the server's Retry-After header, if any, as `retry_after` (a string or None).
+
+`request_gate(gate)` sets, for the calls made in this thread (a context variable), a callable that every
+request of every monitor passes before it is sent (`before_request()`: here and in monitors.social.call).
+The scaled-out ingest (flows/fanout.py) puts Prefect's global rate limit of the source's kind there, so a
+platform's rate holds across all workers, per request (a source of six tags makes six requests); with no
+gate (the plain paths, the tests) a request is sent at once.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +51,26 @@ DEFAULT_LIMITS = HttpLimits()
 def _ssl_context():
     """One TLS context for every fetch: building one loads the CA bundle, about 0.1 s each time."""
     return httpx.create_ssl_context()
+_GATE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("mediebild_request_gate", default=None)
+
+
+@contextmanager
+def request_gate(gate: Callable[[], None] | None) -> Iterator[None]:
+    """Make every request of this thread (context) wait for `gate()` first; None: no gate."""
+    token = _GATE.set(gate)
+    try:
+        yield
+    finally:
+        _GATE.reset(token)
+
+
+def before_request() -> None:
+    """Called by every monitor right before it sends a request: waits for the gate, if one is set."""
+    gate = _GATE.get()
+    if gate is not None:
+        gate()
+
+
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 
 
@@ -77,6 +106,7 @@ def fetch_url(
         **(headers or {}),
     }
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+    before_request()
     started = time.monotonic()
     try:
         with httpx.Client(

@@ -49,7 +49,7 @@ import httpx
 from mediebild.errors import PermanentSourceError, TransientSourceError
 from mediebild.items import strip_html
 from mediebild.monitors.base import FetchResult, Problem
-from mediebild.monitors.http import DEFAULT_LIMITS, USER_AGENT, HttpLimits
+from mediebild.monitors.http import DEFAULT_LIMITS, USER_AGENT, HttpLimits, before_request
 from mediebild.timeutil import as_utc
 
 FORMAT = "mediebild.social-pages/1"
@@ -152,6 +152,7 @@ def call(
     if secrets.scrub(target) != target:  # e.g. a server that sent a credential back as a paging token
         raise PermanentSourceError("refused to put a credential into a request URL (an answer echoed it back)",
                                    code="secret_in_url")
+    before_request()  # a platform's rate across workers (monitors.http.request_gate)
     started = time.monotonic()
     try:
         with http.stream(method, url, params=params, headers=request_headers, data=data, json=json_body, auth=auth) as response:
