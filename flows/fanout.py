@@ -80,6 +80,7 @@ log = logging.getLogger(__name__)
 POOL = "mediebild"
 GROUP_FLOW = "ingest-sources"
 GROUP_DEPLOYMENT = "mediebild-ingest-sources"
+GROUP_QUEUE = "groups"  # the pool's work queue of the group runs: `mediebild worker --groups-only` takes only these
 WORKER_ENV = "MEDIEBILD_WORKER_NAME"  # the name `mediebild worker` gives its Prefect worker (flows/worker.py)
 SOURCE_LEASE_S = 60.0  # Prefect's shortest lease: how long a dead holder keeps a source's slot
 CLAIM_PREFIX = "fanout:"  # the intake claims of fan-out groups, which only a holder of the source's slot takes
