@@ -48,7 +48,7 @@ claim would otherwise outlive its 60-s slot and stall the rerun). Against `medie
 from the same intake the claim is the lock: the group waits (at most the claim's lease) until theirs ends, then
 fetches with the cursor they stored. So the two never fight, and no source is fetched by two processes at once.
 
-Flows layer: imports flows.ingest, flows.publish, data (the store, the intake, profiles), monitors (limits, the
+Flows layer: imports flows.ingest, flows.publish, data (the store, the intake), monitors (limits, the
 request gate), the core and prefect (inside functions only).
 """
 
@@ -185,7 +185,10 @@ def ingest_store(db: str, catalog: str | None = None) -> Iterator[IngestStore]:
     process's fan-out claimer); else a short read-write open of the DuckDB file `db` that waits for the gap while
     another process holds it."""
     if catalog:
-        with SharedIntake.open(catalog, worker=group_worker()) as intake:
+        from mediebild.settings import load_settings
+
+        lease = load_settings().store.claim_ttl_s  # as `mediebild ingest` workers claim: how long to wait for one
+        with SharedIntake.open(catalog, worker=group_worker(), claim_ttl_s=lease) as intake:
             yield intake
         return
     with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
