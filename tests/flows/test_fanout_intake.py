@@ -7,7 +7,8 @@ shown is how the groups, the intake's claims and the pull fit together, not Pref
 tests/flows/test_scale_out.py's). Before the groups: a killed group run has stored one source of its group and
 left the intake claim of another (a fan-out claim with a 10-minute lease), and a `mediebild ingest` worker holds a
 third for 2 s. The rerun takes over the dead group's claim, waits out the other worker's, and fetches only what the
-pass has no fetch of; wire copies carried by every feed are one item.
+pass has no fetch of; wire copies carried by every feed are one item. The second test runs the monitoring pass
+with both catalog and fan_out: push, fan out into the intake, pull.
 """
 
 from __future__ import annotations
@@ -137,3 +138,46 @@ def _claims(intake) -> list[str | None]:
     with intake.transaction() as cur:
         cur.execute("SELECT CASE WHEN claimed_until > now() THEN claimed_by END FROM sources ORDER BY id")
         return [r[0] for r in cur.fetchall()]
+
+
+@pytest.mark.prefect
+def test_the_monitoring_pass_with_catalog_and_fan_out_pushes_fans_out_into_the_intake_then_pulls(
+        intake_url, tmp_path, httpserver, prefect_harness, monkeypatch):
+    """The order of monitor-pass with both: push (the groups see the store's sources in the intake), the fan-out
+    with the catalog (stood in for by its groups run here, as without workers it cannot run), then the pull."""
+    import mediebild.flows.fanout as fanout
+    from mediebild.data.intake import SharedIntake
+    from mediebild.data.store import Store
+    from mediebild.flows.ingest import IngestSummary
+    from mediebild.flows.monitor import get_monitor_flow
+    from mediebild.monitors.base import SourceConfig
+
+    for k in range(2):
+        httpserver.expect_request(f"/f{k}.xml").respond_with_data(rss(k), content_type="application/rss+xml")
+    db = tmp_path / "writer.duckdb"
+    with Store.open(db, create=True) as store:
+        for k in range(2):
+            store.upsert_source(SourceConfig(f"f{k}", "rss", httpserver.url_for(f"/f{k}.xml"), f"Flöde {k}"))
+    calls = []
+
+    def fan_out_here(db: str, *, catalog: str | None = None, **_: object) -> fanout.FanOutResult:
+        assert catalog == intake_url
+        with SharedIntake.open(catalog) as intake:
+            ids = [s.id for s in fanout.listed_sources(intake)]
+        calls.append(ids)
+        rows = fanout.ingest_group(db, ids, run_id="p1", now=datetime.now(timezone.utc), catalog=catalog,
+                                   slots=False, retries=0)
+        assert len(rows) == len(ids)
+        result = fanout.FanOutResult(IngestSummary(run_id="p1", sources=len(ids)))
+        with SharedIntake.open(catalog) as intake:
+            fanout._summarise(result, intake.run_fetches("p1"), ids)
+        return result
+
+    monkeypatch.setattr(fanout, "fan_out_ingest", fan_out_here)
+    result = get_monitor_flow()(db=str(db), retries=0, retry_delay_s=0, catalog=intake_url, fan_out=True)
+    unique = WIRE + 2 * OWN
+    assert calls == [["f0", "f1"]]  # pushed before the fan-out
+    assert result["ingest"]["items_new"] == unique and result["intake"]["items"] == unique
+    assert "error" not in result["enrich"]
+    with Store.open(db, read_only=True) as store:
+        assert store.count("items") == unique and store.count("enrichments") == unique
