@@ -93,6 +93,7 @@ def register(app: typer.Typer) -> None:
         configure_prefect(path)
         argv, worker_name = worker_command(pool=pool, limit=limit, name=name, groups_only=groups_only)
         env = worker_environment(db=path, name=worker_name, heartbeat_s=heartbeat, poll_s=poll)
-        where = "den delade lagringen" if groups_only and settings.store.catalog else f"databasen {Path(path).resolve()}"
+        shared = groups_only and settings.store.catalog
+        where = "den delade lagringen" if shared else f"databasen {Path(path).resolve()}"
         err_console.print(f"arbetare {worker_name}: poolen {pool}{' (bara grupper)' if groups_only else ''}, {where}")
         os.execve(argv[0], argv, env)  # the worker itself, under this pid: stopping it stops the worker

@@ -24,10 +24,10 @@ group runs: `mediebild worker` tags each run it claims `worker:<name>` (flows/wo
 has missed three heartbeats is set Crashed by the pass (so is a run left Pending or Running without a worker tag
 for `lost_after_s` while a worker of the pool is dead: one claimed in the instant before its tag). A Crashed, Failed or
 Cancelled group runs again (up to `reruns` times) with only its sources that have no fetch row of this pass yet
-(`run_fetches` of the store or the intake): what the killed run stored stays, what it had in flight is fetched again, and since items
-are upserted by id nothing is stored twice. A source in flight when its worker died keeps its slot until the
-lease lapses (60 s, Prefect's minimum), so its rerun waits that long. If the pass itself dies, the next
-scheduled pass fetches everything again.
+(`run_fetches` of the store or the intake): what the killed run stored stays, what it had in flight is fetched
+again, and since items are upserted by id nothing is stored twice. A source in flight when its worker died keeps
+its slot until the lease lapses (60 s, Prefect's minimum), so its rerun waits that long. If the pass itself dies,
+the next scheduled pass fetches everything again.
 
 **The store.** Every process reaches the store through `ingest_store(db, catalog)` only. Without a catalog it is
 a short read-write open of the DuckDB file, which allows one writer process at a time, so each source's outcome

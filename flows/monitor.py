@@ -48,8 +48,9 @@ def get_monitor_flow():
         if fan_out:
             from mediebild.flows.fanout import fan_out_ingest
 
-            result = {"ingest": fan_out_ingest(db, catalog=catalog, retries=retries, retry_delay_s=retry_delay_s, limits=limits,
-                                               group_size=group_size, rates=rates, concurrency=concurrency).as_dict()}
+            result = {"ingest": fan_out_ingest(db, catalog=catalog, retries=retries, retry_delay_s=retry_delay_s,
+                                               limits=limits, group_size=group_size, rates=rates,
+                                               concurrency=concurrency).as_dict()}
         else:
             result = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
                                                   limits=limits, catalog=catalog)}

@@ -32,8 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from mediebild.errors import UserError
-from mediebild.flows.fanout import GROUP_DEPLOYMENT, GROUP_QUEUE, POOL, WORKER_ENV, effective_rates, ensure_limits
-from mediebild.flows.fanout import get_group_flow
+from mediebild.flows.fanout import (
+    GROUP_DEPLOYMENT,
+    GROUP_QUEUE,
+    POOL,
+    WORKER_ENV,
+    effective_rates,
+    ensure_limits,
+    get_group_flow,
+)
 
 
 def check_api(url: str | None = None, *, timeout: float = 5.0) -> str:

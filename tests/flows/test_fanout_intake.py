@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,7 +38,7 @@ def rss(feed: int) -> str:
 def one_holder_per_source(monkeypatch):
     """Prefect's global concurrency limits, in-process: a lock per `mediebild-source-<id>` (a limit of 1 that
     blocks, as `strict=True` with a server does), no rate limit. Records the most holders any source ever had."""
-    import prefect.concurrency.sync as sync
+    from prefect.concurrency import sync
 
     locks: dict[str, threading.Lock] = {}
     guard = threading.Lock()
@@ -68,7 +68,14 @@ def test_fanned_out_groups_write_into_the_intake_and_the_pull_lands_every_item_o
         intake_url, tmp_path, httpserver, one_holder_per_source):
     from mediebild.data.intake import SharedIntake
     from mediebild.data.store import Store
-    from mediebild.flows.fanout import CLAIM_PREFIX, FanOutResult, _summarise, ingest_group, listed_sources, split_groups
+    from mediebild.flows.fanout import (
+        CLAIM_PREFIX,
+        FanOutResult,
+        _summarise,
+        ingest_group,
+        listed_sources,
+        split_groups,
+    )
     from mediebild.flows.ingest import IngestSummary
     from mediebild.flows.intake import pull_step, push_step
     from mediebild.monitors.base import SourceConfig
@@ -81,7 +88,7 @@ def test_fanned_out_groups_write_into_the_intake_and_the_pull_lands_every_item_o
             store.upsert_source(SourceConfig(f"f{k}", "rss", httpserver.url_for(f"/f{k}.xml"), f"Flöde {k}"))
     assert push_step(str(db), intake_url) == FEEDS  # what the monitoring pass does first
 
-    run_id, now = "pass-1", datetime.now(timezone.utc)
+    run_id, now = "pass-1", datetime.now(UTC)
     with SharedIntake.open(intake_url) as intake:
         groups = split_groups(listed_sources(intake), 2)
         assert intake.counts()["sources"] == FEEDS and all(
@@ -145,9 +152,9 @@ def test_the_monitoring_pass_with_catalog_and_fan_out_pushes_fans_out_into_the_i
         intake_url, tmp_path, httpserver, prefect_harness, monkeypatch):
     """The order of monitor-pass with both: push (the groups see the store's sources in the intake), the fan-out
     with the catalog (stood in for by its groups run here, as without workers it cannot run), then the pull."""
-    import mediebild.flows.fanout as fanout
     from mediebild.data.intake import SharedIntake
     from mediebild.data.store import Store
+    from mediebild.flows import fanout
     from mediebild.flows.ingest import IngestSummary
     from mediebild.flows.monitor import get_monitor_flow
     from mediebild.monitors.base import SourceConfig
@@ -165,7 +172,7 @@ def test_the_monitoring_pass_with_catalog_and_fan_out_pushes_fans_out_into_the_i
         with SharedIntake.open(catalog) as intake:
             ids = [s.id for s in fanout.listed_sources(intake)]
         calls.append(ids)
-        rows = fanout.ingest_group(db, ids, run_id="p1", now=datetime.now(timezone.utc), catalog=catalog,
+        rows = fanout.ingest_group(db, ids, run_id="p1", now=datetime.now(UTC), catalog=catalog,
                                    slots=False, retries=0)
         assert len(rows) == len(ids)
         result = fanout.FanOutResult(IngestSummary(run_id="p1", sources=len(ids)))
