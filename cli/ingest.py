@@ -101,7 +101,8 @@ def register(app: typer.Typer) -> None:
 
             scale = settings.raw.get("scale") or {}
             with console.status("Hämtar källor (arbetarna)…", spinner="dots") if not as_json else nullcontext():
-                result = fan_out_ingest(str(Path(db).resolve()), retries=cfg.retries, retry_delay_s=cfg.retry_delay_s,
+                result = fan_out_ingest(str(Path(db).resolve()), catalog=catalog, retries=cfg.retries,
+                                        retry_delay_s=cfg.retry_delay_s,
                                         limits=limits, concurrency=cfg.concurrency, rates=scale.get("rates"),
                                         group_size=int(scale.get("group_size", 8)))
             if as_json:
@@ -110,6 +111,8 @@ def register(app: typer.Typer) -> None:
                 print_summary(result.summary)
                 for note in result.reruns:
                     err_console.print(f"[yellow]omkörd grupp: {note['reason']} ({len(note['sources_left'])} källor kvar)[/]")
+                if catalog:
+                    err_console.print("hämtat till den delade lagringen: `mediebild intake` för in det i databasen")
             raise typer.Exit(result.summary.exit_code)
         else:
             raise UserError(f"unknown --engine {engine!r}: prefect, plain or workers")

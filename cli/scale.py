@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[Optional[str], typer.Option("--name", help="The worker's name (default mediebild-HOST-PID).")] = None,
         heartbeat: Annotated[float, typer.Option("--heartbeat", min=1.0, help="Seconds between heartbeats; a worker silent for three is taken for dead and its runs are rerun.")] = 10.0,
         poll: Annotated[float, typer.Option("--poll", min=0.5, help="Seconds between the worker's looks for new runs.")] = 2.0,
+        groups_only: Annotated[bool, typer.Option("--groups-only", help="Take only the groups of fanned-out passes (work queue `groups`): a machine without the DuckDB file, whose groups write into the shared intake (\\[store] catalog).")] = False,
     ) -> None:
         """A Prefect process worker for mediebild's flows (a thin wrapper over `prefect worker start`).
 
@@ -73,16 +74,26 @@ def register(app: typer.Typer) -> None:
           PREFECT_API_URL=http://127.0.0.1:4200/api mediebild worker --db /srv/mediebild/incident.duckdb
 
           mediebild worker --limit 4 --name worker-a
+
+          PGPASSWORD=... mediebild worker --groups-only   # another machine: groups into the shared intake
         """
         from mediebild.flows import configure_prefect
         from mediebild.flows.scale import check_api, worker_command, worker_environment
         from mediebild.settings import load_settings
 
-        path = db or load_settings().db
-        open_store(path).close()  # a clear error for a missing file before the worker takes any run
+        settings = load_settings()
+        path = db or settings.db
+        if groups_only and settings.store.catalog:
+            from mediebild.data.intake import SharedIntake
+
+            SharedIntake.open(settings.store.catalog, create=False).close()  # its groups write there, not into --db
+        else:
+            open_store(path).close()  # a clear error for a missing file before the worker takes any run
         check_api()
         configure_prefect(path)
-        argv, worker_name = worker_command(pool=pool, limit=limit, name=name)
+        argv, worker_name = worker_command(pool=pool, limit=limit, name=name, groups_only=groups_only)
         env = worker_environment(db=path, name=worker_name, heartbeat_s=heartbeat, poll_s=poll)
-        err_console.print(f"arbetare {worker_name}: poolen {pool}, databasen {Path(path).resolve()}")
+        shared = groups_only and settings.store.catalog
+        where = "den delade lagringen" if shared else f"databasen {Path(path).resolve()}"
+        err_console.print(f"arbetare {worker_name}: poolen {pool}{' (bara grupper)' if groups_only else ''}, {where}")
         os.execve(argv[0], argv, env)  # the worker itself, under this pid: stopping it stops the worker

@@ -180,6 +180,8 @@ class IngestStore(Protocol):
 
     def active_profile(self) -> Profile | None: ...
 
+    def run_fetches(self, run_id: str) -> list[dict[str, Any]]: ...
+
 
 # -- connecting ------------------------------------------------------------------------------------------
 
@@ -386,6 +388,46 @@ class SharedIntake:
             cur.execute("SELECT id, monitor, url, name, item_kind, options FROM sources"
                         + (" WHERE enabled" if enabled_only else "") + " ORDER BY id")
             return [_source(r) for r in cur.fetchall()]
+
+    def claim(self, source_id: str, *, take_over: str | None = None) -> str | None:
+        """Claim the named source for this worker (a fan-out group: the pass chose it, not `sources()`), for
+        `claim_ttl_s`, even if fetched lately. Returns None when claimed, else who holds it (a worker whose live
+        claim stands; "" for a source the intake does not have or has disabled). A claim whose holder's name
+        starts with `take_over` is taken over: the caller holds a lock those holders also take (flows/fanout.py:
+        the source's Prefect limit of 1), so such a claim can only be a dead holder's."""
+        def work(cur: psycopg.Cursor[Any]) -> str | None:
+            cur.execute("SELECT enabled, claimed_by, coalesce(claimed_until < now(), true) FROM sources "
+                        "WHERE id = %s FOR UPDATE", [source_id])
+            row = cur.fetchone()
+            if row is None or not row[0]:
+                return ""
+            holder, expired = row[1], bool(row[2])
+            if holder is not None and holder != self.worker and not expired and \
+                    not (take_over and str(holder).startswith(take_over)):
+                return str(holder)
+            cur.execute("UPDATE sources SET claimed_by = %s, claimed_until = now() + make_interval(secs => %s) "
+                        "WHERE id = %s", [self.worker, self.claim_ttl_s, source_id])
+            return None
+
+        result: str | None = self._retrying(work)
+        return result
+
+    def run_fetches(self, run_id: str) -> list[dict[str, Any]]:
+        """The newest fetch row of each source in the ingest run `run_id`, as `Store.run_fetches` gives them: a
+        fanned-out pass whose groups write here reads its reruns and its summary from what was stored."""
+        from mediebild.data.store import aware_utc
+
+        with self.transaction() as cur:
+            cur.execute(
+                """
+                SELECT DISTINCT ON (source_id) source_id, ok, http_status, not_modified, items_parsed, items_new,
+                       items_updated, problem, attempts, finished_at
+                FROM fetches WHERE run_id = %s ORDER BY source_id, id DESC
+                """,
+                [run_id])
+            names = [d[0] for d in cur.description or ()]
+            return [{k: aware_utc(v) if isinstance(v, datetime) else v for k, v in zip(names, row)}
+                    for row in cur.fetchall()]
 
     def release(self, source_ids: Sequence[str]) -> None:
         """Give up claims without fetching (a worker stopping early)."""

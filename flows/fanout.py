@@ -24,24 +24,38 @@ group runs: `mediebild worker` tags each run it claims `worker:<name>` (flows/wo
 has missed three heartbeats is set Crashed by the pass (so is a run left Pending or Running without a worker tag
 for `lost_after_s` while a worker of the pool is dead: one claimed in the instant before its tag). A Crashed, Failed or
 Cancelled group runs again (up to `reruns` times) with only its sources that have no fetch row of this pass yet
-(`Store.run_fetches`): what the killed run stored stays, what it had in flight is fetched again, and since items
-are upserted by id nothing is stored twice. A source in flight when its worker died keeps its slot until the
-lease lapses (60 s, Prefect's minimum), so its rerun waits that long. If the pass itself dies, the next
-scheduled pass fetches everything again.
+(`run_fetches` of the store or the intake): what the killed run stored stays, what it had in flight is fetched
+again, and since items are upserted by id nothing is stored twice. A source in flight when its worker died keeps
+its slot until the lease lapses (60 s, Prefect's minimum), so its rerun waits that long. If the pass itself dies,
+the next scheduled pass fetches everything again.
 
-**The store.** Every process reaches the store through `ingest_store(db)` only: a short read-write open of the
-DuckDB file, which allows one writer process at a time, so each source's outcome is one short open and
-Store.open waits for the gap. The Postgres-backed shared intake is meant to replace that one function. While the
-groups run, the pass publishes the readers' snapshot every `publish_every_s` when something new was stored, so
-readers see fetched items within that time instead of at the end of the pass.
+**The store.** Every process reaches the store through `ingest_store(db, catalog)` only. Without a catalog it is
+a short read-write open of the DuckDB file, which allows one writer process at a time, so each source's outcome
+is one short open and Store.open waits for the gap; while the groups run, the pass publishes the readers'
+snapshot every `publish_every_s` when something new was stored, so readers see fetched items within that time
+instead of at the end of the pass.
 
-Flows layer: imports flows.ingest, flows.publish, data (the store, profiles), monitors (limits, the request
-gate), the core and prefect (inside functions only).
+**With a catalog** (`[store] catalog`, handed to the pass and on to every group as a parameter: the URL only,
+the password stays in each machine's PGPASSWORD) it is the shared Postgres intake (data/intake.py), so workers on
+any machine write there and none needs the DuckDB file; the writer's pull (flows/intake.py, which the monitoring
+pass runs after its groups) moves every row into DuckDB exactly once, and publishing follows the pull, not the
+groups. The pass lists the intake's sources without claiming them (`all_sources`) and reads reruns and its summary
+from the intake's fetch rows (`SharedIntake.run_fetches`). *Claims and limits.* A group claims each source in
+the intake once it holds the source's Prefect slot, by name (`SharedIntake.claim`: the pass chose the source,
+so neither `last_fetched_at` nor the claim batch applies). Between groups the Prefect limit of 1 is the lock:
+whoever holds the slot takes over a claim another group left (`fanout:` names, a killed worker's, whose 10-minute
+claim would otherwise outlive its 60-s slot and stall the rerun). Against `mediebild ingest` workers claiming
+from the same intake the claim is the lock: the group waits (at most the claim's lease) until theirs ends, then
+fetches with the cursor they stored. So the two never fight, and no source is fetched by two processes at once.
+
+Flows layer: imports flows.ingest, flows.publish, data (the store, the intake), monitors (limits, the
+request gate), the core and prefect (inside functions only).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -51,7 +65,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from mediebild.data.profiles import load_active_profile
+from mediebild.data.intake import IngestStore, SharedIntake, worker_name
 from mediebild.data.store import STEP_WAIT_SECONDS, Store
 from mediebild.errors import SourceError, UserError
 from mediebild.flows import lazy_flow
@@ -66,8 +80,10 @@ log = logging.getLogger(__name__)
 POOL = "mediebild"
 GROUP_FLOW = "ingest-sources"
 GROUP_DEPLOYMENT = "mediebild-ingest-sources"
+GROUP_QUEUE = "groups"  # the pool's work queue of the group runs: `mediebild worker --groups-only` takes only these
 WORKER_ENV = "MEDIEBILD_WORKER_NAME"  # the name `mediebild worker` gives its Prefect worker (flows/worker.py)
 SOURCE_LEASE_S = 60.0  # Prefect's shortest lease: how long a dead holder keeps a source's slot
+CLAIM_PREFIX = "fanout:"  # the intake claims of fan-out groups, which only a holder of the source's slot takes
 MISSED_HEARTBEATS = 3
 
 # kind: (requests, per seconds), from API-NOTES (shared/API-NOTES.md); the sources of other kinds (feeds, the
@@ -164,11 +180,46 @@ def ensure_limits(rates: dict[str, Rate], source_ids: list[str]) -> None:
 
 
 @contextmanager
-def ingest_store(db: str) -> Iterator[Store]:
-    """The one way the scaled-out ingest reaches the store: a short read-write open that waits for the gap
-    while another process holds the DuckDB file. (The shared Postgres-backed intake replaces this function.)"""
+def ingest_store(db: str, catalog: str | None = None) -> Iterator[IngestStore]:
+    """The one way the scaled-out ingest reaches the store: with `catalog`, the shared intake there (as this
+    process's fan-out claimer); else a short read-write open of the DuckDB file `db` that waits for the gap while
+    another process holds it."""
+    if catalog:
+        from mediebild.settings import load_settings
+
+        lease = load_settings().store.claim_ttl_s  # as `mediebild ingest` workers claim: how long to wait for one
+        with SharedIntake.open(catalog, worker=group_worker(), claim_ttl_s=lease) as intake:
+            yield intake
+        return
     with Store.open(db, wait=STEP_WAIT_SECONDS) as store:
         yield store
+
+
+def group_worker() -> str:
+    """This process's name in the intake's claims: `fanout:` + the `mediebild worker`'s name (or host) + pid."""
+    name = os.environ.get(WORKER_ENV)
+    return f"{CLAIM_PREFIX}{name}:{os.getpid()}" if name else f"{CLAIM_PREFIX}{worker_name()}"
+
+
+def listed_sources(store: IngestStore) -> list[SourceConfig]:
+    """The enabled sources, none claimed (an intake's `sources()` claims what it returns; listing must not)."""
+    return store.all_sources() if isinstance(store, SharedIntake) else store.sources()
+
+
+def claim_in_intake(intake: SharedIntake, source_id: str, *, take_over: bool, wait_s: float | None = None,
+                    poll_s: float = 1.0) -> bool:
+    """Claim `source_id` for this group (see the module): False when the intake has no such enabled source, or a
+    `mediebild ingest` worker's claim did not end within `wait_s` (default: the claim lease, by when it lapses)."""
+    deadline = time.monotonic() + (intake.claim_ttl_s + 5.0 if wait_s is None else wait_s)
+    while True:
+        holder = intake.claim(source_id, take_over=CLAIM_PREFIX if take_over else None)
+        if holder is None:
+            return True
+        if holder == "" or time.monotonic() >= deadline:
+            log.warning("mediebild: %s not fetched: %s", source_id,
+                        f"claimed by {holder} in the intake" if holder else "not an enabled source of the intake")
+            return False
+        time.sleep(poll_s)
 
 
 # -- one group of sources, in one flow run on a worker ------------------------------------------------
@@ -194,8 +245,10 @@ def fetch_with_retries(source: SourceConfig, cursor: dict[str, Any], now: dateti
 
 
 def ingest_one(db: str, source: SourceConfig, *, run_id: str, now: datetime, limits: HttpLimits, retries: int,
-               retry_delay_s: float, rated_kinds: frozenset[str], slots: bool = True) -> dict[str, Any]:
-    """Hold the source's slot, read its cursor, fetch (each request through its kind's rate limit), store."""
+               retry_delay_s: float, rated_kinds: frozenset[str], slots: bool = True,
+               catalog: str | None = None, claim_wait_s: float | None = None) -> dict[str, Any] | None:
+    """Hold the source's slot (and with a catalog its intake claim), read its cursor, fetch (each request through
+    its kind's rate limit), store. None when the intake would not let this group claim it (`claim_in_intake`)."""
     from prefect.concurrency.sync import concurrency, rate_limit
 
     def gate() -> None:
@@ -204,11 +257,14 @@ def ingest_one(db: str, source: SourceConfig, *, run_id: str, now: datetime, lim
     held = concurrency(source_limit(source.id), occupy=1, lease_duration=SOURCE_LEASE_S, strict=True) if slots \
         else _nothing()
     with held:
-        with ingest_store(db) as store:
+        with ingest_store(db, catalog) as store:
+            if isinstance(store, SharedIntake) and \
+                    not claim_in_intake(store, source.id, take_over=slots, wait_s=claim_wait_s):
+                return None
             cursor = store.cursor(source.id)
         with request_gate(gate if source.monitor in rated_kinds else None):
             outcome = fetch_with_retries(source, cursor, now, limits, retries, retry_delay_s)
-        with ingest_store(db) as store:
+        with ingest_store(db, catalog) as store:  # record_fetch ends the intake claim with the fetch
             return store_outcome(store, outcome, run_id=run_id)
 
 
@@ -219,20 +275,26 @@ def _nothing() -> Iterator[None]:
 
 def ingest_group(db: str, source_ids: list[str], *, run_id: str, now: datetime, limits: HttpLimits = DEFAULT_LIMITS,
                  retries: int = 2, retry_delay_s: float = 2.0, rated_kinds: list[str] | None = None,
-                 concurrency: int = 4, slots: bool = True) -> list[dict[str, Any]]:
-    """Fetch and store the sources `source_ids` of the pass `run_id` that have no fetch row of it yet."""
-    with ingest_store(db) as store:
-        known = {s.id: s for s in store.sources()}
+                 concurrency: int = 4, slots: bool = True, catalog: str | None = None,
+                 claim_wait_s: float | None = None) -> list[dict[str, Any]]:
+    """Fetch and store the sources `source_ids` of the pass `run_id` that have no fetch row of it yet, into the
+    intake at `catalog` when given, else into the DuckDB file `db`. `slots=False`: without the Prefect limits (tests
+    without a server; an intake claim of another group is then not taken over)."""
+    with ingest_store(db, catalog) as store:
+        known = {s.id: s for s in listed_sources(store)}
         done = {r["source_id"] for r in store.run_fetches(run_id)}
-        profile = load_active_profile(store.con)
+        profile = store.active_profile()
     todo = with_profile_queries([known[i] for i in source_ids if i in known and i not in done], profile)
     kinds = frozenset(rated_kinds or ())
     rows = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = [pool.submit(ingest_one, db, s, run_id=run_id, now=now, limits=limits, retries=retries,
-                               retry_delay_s=retry_delay_s, rated_kinds=kinds, slots=slots) for s in todo]
+                               retry_delay_s=retry_delay_s, rated_kinds=kinds, slots=slots, catalog=catalog,
+                               claim_wait_s=claim_wait_s) for s in todo]
         for future in as_completed(futures):
-            rows.append(future.result())
+            row = future.result()
+            if row is not None:
+                rows.append(row)
     return sorted(rows, key=lambda r: str(r["source"]))
 
 
@@ -243,10 +305,13 @@ def get_group_flow() -> Any:
 
     def ingest_sources(db: str, source_ids: list[str], run_id: str, now: datetime,
                        limits: HttpLimits = DEFAULT_LIMITS, retries: int = 2, retry_delay_s: float = 2.0,
-                       rated_kinds: list[str] | None = None, concurrency: int = 4) -> dict[str, Any]:
-        """Fetch and store one group of sources of the pass `run_id` (skipping those it already stored)."""
+                       rated_kinds: list[str] | None = None, concurrency: int = 4,
+                       catalog: str | None = None) -> dict[str, Any]:
+        """Fetch and store one group of sources of the pass `run_id` (skipping those it already stored), into the
+        shared intake at `catalog` (a URL without password) when given, else into the DuckDB file `db`."""
         rows = ingest_group(db, source_ids, run_id=run_id, now=now, limits=limits, retries=retries,
-                            retry_delay_s=retry_delay_s, rated_kinds=rated_kinds, concurrency=concurrency)
+                            retry_delay_s=retry_delay_s, rated_kinds=rated_kinds, concurrency=concurrency,
+                            catalog=catalog)
         return {"sources": len(rows), "items_new": sum(int(r["new"]) for r in rows)}
 
     ingest_sources.__qualname__ = ingest_sources.__name__  # importable as mediebild.flows.fanout.ingest_sources
@@ -312,6 +377,7 @@ def _dead_workers(client: Any, pool: str) -> set[str]:
 def fan_out_ingest(
     db: str,
     *,
+    catalog: str | None = None,
     now: datetime | None = None,
     group_size: int = 8,
     rates: dict[str, Any] | None = None,
@@ -327,7 +393,8 @@ def fan_out_ingest(
     lost_after_s: float = 120.0,
     on_rerun: Callable[[dict[str, Any]], None] | None = None,
 ) -> FanOutResult:
-    """One ingest pass spread over the pool's workers (see the module); returns when every group is settled."""
+    """One ingest pass spread over the pool's workers (see the module); returns when every group is settled.
+    With `catalog` the groups write into that shared intake and nothing is published: pull it in (flows/intake.py)."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.deployments import run_deployment
@@ -345,8 +412,8 @@ def fan_out_ingest(
                             "`mediebild deploy` first, and start workers with `mediebild worker`") from None
     when = now or utcnow()
     run_id = uuid.uuid4().hex[:12]
-    with ingest_store(db) as store:
-        sources = store.sources()
+    with ingest_store(db, catalog) as store:
+        sources = listed_sources(store)
     table = effective_rates(rates)
     ensure_limits(table, [s.id for s in sources])
     rated = sorted({s.monitor for s in sources} & set(table))
@@ -357,7 +424,7 @@ def fan_out_ingest(
             f"{GROUP_FLOW}/{GROUP_DEPLOYMENT}", timeout=0, as_subflow=True,
             parameters={"db": db, "source_ids": ids, "run_id": run_id, "now": when, "limits": limits,
                         "retries": retries, "retry_delay_s": retry_delay_s, "rated_kinds": rated,
-                        "concurrency": concurrency},
+                        "concurrency": concurrency, "catalog": catalog},
             tags=["mediebild", f"pass:{run_id}"], flow_run_name=f"{run_id}-{ids[0]}-try{attempt}")
         result.runs += 1
         return GroupRun(ids, run.id, attempt)
@@ -395,7 +462,7 @@ def fan_out_ingest(
                     continue
                 del active[run.id]
                 stored_since = True
-                with ingest_store(db) as store:
+                with ingest_store(db, catalog) as store:
                     done = {r["source_id"] for r in store.run_fetches(run_id)}
                 left = [i for i in group.source_ids if i not in done]
                 note = {"run": str(run.id), "attempt": group.attempt, "reason": reason, "sources_left": left}
@@ -407,13 +474,14 @@ def fan_out_ingest(
                 result.reruns.append(note)
                 if on_rerun is not None:
                     on_rerun(note)
-            if stored_since and time.monotonic() - last_publish >= publish_every_s:
+            if stored_since and not catalog and time.monotonic() - last_publish >= publish_every_s:
                 _publish(publish_database, db, result)
                 last_publish, stored_since = time.monotonic(), False
     if active:
         result.unfinished = sorted(i for g in active.values() for i in g.source_ids)
-    _publish(publish_database, db, result)
-    with ingest_store(db) as store:
+    if not catalog:  # with a catalog the DuckDB file has nothing new until the pull
+        _publish(publish_database, db, result)
+    with ingest_store(db, catalog) as store:
         rows = store.run_fetches(run_id)
     _summarise(result, rows, [s.id for s in sources])
     return result

@@ -6,7 +6,8 @@ other steps run where the pass runs. Each step is its own (sub)flow that reads w
 the previous one stored, so a failed step is retried on the next pass without redoing the others; a
 step that raises is reported and the pass goes on to the next one.
 
-With a shared store ([store] catalog) the pass writes into the intake and pulls it in before enriching.
+With a shared store ([store] catalog) the pass pushes sources and profile to the intake, writes into it (itself,
+or through the fanned-out groups on any machine) and pulls it in before enriching.
 
 Flows layer: imports the other flows (flows.fanout when fanning out), monitors.http (the fetch limits) and
 prefect (inside the builder).
@@ -36,17 +37,20 @@ def get_monitor_flow():
                      group_size: int = 8, rates: dict[str, Any] | None = None, concurrency: int = 4) -> dict[str, Any]:
         """Ingest every source, enrich what is new, update stories and alerts, publish the readers' snapshot.
 
-        With `catalog` (the shared store), this pass fetches what it claims into the intake like any worker,
-        then pulls everything workers wrote into `db` before enriching. With `fan_out`, the pass spreads its
-        sources over the workers of the Prefect pool (flows/fanout.py), which write into `db`."""
+        With `catalog` (the shared store), this pass first pushes the store's sources and profile to the intake,
+        fetches what it claims into the intake like any worker, then pulls everything workers wrote into `db`
+        before enriching. With `fan_out`, the pass spreads its sources over the workers of the Prefect pool
+        (flows/fanout.py), which write into `db`; with both, they write into the intake (on any machine) and the
+        pull brings their items into `db` exactly once."""
         if catalog:
             push_step(db, catalog)  # the sources and profile workers fetch with, as the store has them now
         result: dict[str, Any]
         if fan_out:
             from mediebild.flows.fanout import fan_out_ingest
 
-            result = {"ingest": fan_out_ingest(db, retries=retries, retry_delay_s=retry_delay_s, limits=limits,
-                                               group_size=group_size, rates=rates, concurrency=concurrency).as_dict()}
+            result = {"ingest": fan_out_ingest(db, catalog=catalog, retries=retries, retry_delay_s=retry_delay_s,
+                                               limits=limits, group_size=group_size, rates=rates,
+                                               concurrency=concurrency).as_dict()}
         else:
             result = {"ingest": get_ingest_flow()(db=db, retries=retries, retry_delay_s=retry_delay_s,
                                                   limits=limits, catalog=catalog)}

@@ -10,6 +10,10 @@ worker anywhere loads the installed package, never a file path relative to where
 pass may run once at a time (a deployment concurrency limit of 1; a pass still running when the next is due
 makes that one wait).
 
+The group deployment sits in the pool's work queue `groups`, every other one in its default queue: a worker
+started with `--groups-only` (a machine without the DuckDB file, whose groups write into the shared intake) takes
+only groups, a worker without it (the writer's machine) takes everything.
+
 `worker_command` is what `mediebild worker` executes: `prefect worker start --type process --pool mediebild`
 (through flows/worker.py, which tags every run the worker claims with its name, so the pass can tell which runs a
 dead worker held), its heartbeat, and mediebild's settings in the environment (MEDIEBILD_DB and
@@ -28,7 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from mediebild.errors import UserError
-from mediebild.flows.fanout import GROUP_DEPLOYMENT, POOL, WORKER_ENV, effective_rates, ensure_limits, get_group_flow
+from mediebild.flows.fanout import (
+    GROUP_DEPLOYMENT,
+    GROUP_QUEUE,
+    POOL,
+    WORKER_ENV,
+    effective_rates,
+    ensure_limits,
+    get_group_flow,
+)
 
 
 def check_api(url: str | None = None, *, timeout: float = 5.0) -> str:
@@ -84,7 +96,7 @@ def deploy(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path |
 
     ensure_pool(pool)
     found = build_deployments(db, every_minutes=every_minutes, settings=settings, out_dir=out_dir, fan_out=True)
-    found.append(get_group_flow().to_deployment(name=GROUP_DEPLOYMENT))
+    found.append(get_group_flow().to_deployment(name=GROUP_DEPLOYMENT, work_queue_name=GROUP_QUEUE))
     names = []
     for d in found:
         d.entrypoint = module_entrypoint(d.entrypoint)
@@ -102,13 +114,17 @@ def deploy(db: str, *, every_minutes: int, settings: Any = None, out_dir: Path |
     return names
 
 
-def worker_command(*, pool: str = POOL, limit: int | None = None, name: str | None = None) -> tuple[list[str], str]:
-    """(argv of `prefect worker start`, the worker's name)."""
+def worker_command(*, pool: str = POOL, limit: int | None = None, name: str | None = None,
+                   groups_only: bool = False) -> tuple[list[str], str]:
+    """(argv of `prefect worker start`, the worker's name). `groups_only`: only the group runs of fanned-out passes
+    (the work queue GROUP_QUEUE), for a machine without the DuckDB file whose groups write into the shared intake."""
     name = name or f"mediebild-{socket.gethostname()}-{os.getpid()}"
     argv = [sys.executable, "-m", "mediebild.flows.worker", "worker", "start", "--pool", pool, "--type", "process",
             "--name", name]
     if limit:
         argv += ["--limit", str(limit)]
+    if groups_only:
+        argv += ["--work-queue", GROUP_QUEUE]
     return argv, name
 
 

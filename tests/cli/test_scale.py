@@ -39,3 +39,17 @@ def test_a_pass_over_workers_needs_a_server(db_path, monkeypatch, capsys):
 def test_a_worker_needs_its_database(tmp_path, silent_api, capsys):
     assert main(["worker", "--db", str(tmp_path / "missing.duckdb")]) == 2
     assert "no database at" in capsys.readouterr().err
+
+
+def test_a_groups_only_worker_with_a_catalog_needs_the_intake_not_the_database(tmp_path, silent_api, intake_url,
+                                                                               monkeypatch, capsys):
+    from mediebild.data.intake import SharedIntake
+
+    monkeypatch.setenv("MEDIEBILD_STORE__CATALOG", intake_url)
+    missing = str(tmp_path / "missing.duckdb")
+    assert main(["worker", "--groups-only", "--db", missing]) == 2  # no intake schema there yet
+    assert "holds no mediebild intake" in capsys.readouterr().err
+    SharedIntake.open(intake_url).close()
+    assert main(["worker", "--groups-only", "--db", missing]) == 2  # past the store check: on to the server
+    err = capsys.readouterr().err
+    assert "does not answer" in err and "no database at" not in err

@@ -31,6 +31,8 @@ def test_the_worker_is_prefects_process_worker_with_mediebilds_settings(tmp_path
     assert env["MEDIEBILD_DB"] == str(tmp_path / "a.duckdb") and env["MEDIEBILD_WORKER_NAME"] == "w1"
     assert env["MEDIEBILD_CONFIG"] == str(tmp_path / "mediebild.toml")
     assert env["PREFECT_WORKER_HEARTBEAT_SECONDS"] == "5" and env["DO_NOT_TRACK"] == "1"
+    argv, _ = worker_command(name="w2", groups_only=True)  # another machine: only the groups' work queue
+    assert argv[-2:] == ["--work-queue", "groups"]
 
 
 def test_a_missing_or_silent_prefect_api_is_one_clear_error(monkeypatch):
