@@ -256,6 +256,31 @@ def train_classifiers(
         emit_json(report)
 
 
+@train_app.command("relevance-prior")
+def train_relevance_prior(
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the artefact (default: the shipped one).")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Retrain the cross-incident relevance prior on the development relevance sets, with leave-one-set-out
+    scores of the learner alone and with the prior (a few minutes).
+
+    Examples:
+
+      mediebild train relevance-prior
+
+      mediebild train relevance-prior --out /tmp/artifacts --json
+    """
+    from mediebild.models.train.relevance_prior import train
+
+    def log(line: str) -> None:
+        if not json_out:
+            console.print(line)
+
+    report = train(out, log=log)
+    if json_out:
+        emit_json(report)
+
+
 @train_app.command("incident-types")
 def train_incident_types(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the artefact (default: the shipped one).")] = None,

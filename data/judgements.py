@@ -109,13 +109,14 @@ def verdicts(target: Any) -> dict[str, bool]:
 
 _BASE_SCHEMA = pa.schema([
     ("item_id", pa.string()), ("profile_key", pa.string()), ("base", pa.float64()), ("excluded", pa.bool_()),
-    ("published_at", pa.timestamp("us")),
+    ("published_at", pa.timestamp("us")), ("prior", pa.float64()),
 ])
 
 
 def write_base(target: Any, rows: Sequence[dict[str, Any]], *, profile_key: str | None) -> int:
     """Store (replace) the pre-learning relevance of enriched items: dicts with item_id, base, excluded,
-    published_at. A replaced row is counted again by the learner only under another profile."""
+    published_at and prior (the cross-incident relevance prior, or None). A replaced row is counted again by the
+    learner only under another profile."""
     if not rows:
         return 0
     table = pa.table({
@@ -124,15 +125,16 @@ def write_base(target: Any, rows: Sequence[dict[str, Any]], *, profile_key: str 
         "base": [float(r["base"]) for r in rows],
         "excluded": [bool(r.get("excluded")) for r in rows],
         "published_at": [_naive(r.get("published_at")) for r in rows],
+        "prior": [None if r.get("prior") is None else float(r["prior"]) for r in rows],
     }, schema=_BASE_SCHEMA)
     con = _con(target)
     con.register("incoming_base", table)
     try:
         # keep learned_at when the same profile scores the same item again (it was counted already)
         con.execute(
-            """INSERT OR REPLACE INTO relevance_base
+            """INSERT OR REPLACE INTO relevance_base (item_id, profile_key, base, excluded, published_at, learned_at, prior)
                SELECT i.item_id, i.profile_key, i.base, i.excluded, i.published_at,
-                      CASE WHEN b.profile_key IS NOT DISTINCT FROM i.profile_key THEN b.learned_at END
+                      CASE WHEN b.profile_key IS NOT DISTINCT FROM i.profile_key THEN b.learned_at END, i.prior
                FROM incoming_base i LEFT JOIN relevance_base b ON b.item_id = i.item_id"""
         )
     finally:
@@ -140,9 +142,10 @@ def write_base(target: Any, rows: Sequence[dict[str, Any]], *, profile_key: str 
     return len(rows)
 
 
-_BASE_SELECT = """SELECT b.item_id, b.base, b.excluded, b.published_at, e.lemmas, e.lang, e.relevance, e.relevant
+_BASE_SELECT = """SELECT b.item_id, b.base, b.excluded, b.published_at, e.lemmas, e.lang, e.relevance, e.relevant,
+                         b.prior
                   FROM relevance_base b JOIN enrichments e ON e.item_id = b.item_id"""
-_BASE_KEYS = ("item_id", "base", "excluded", "published_at", "lemmas", "lang", "relevance", "relevant")
+_BASE_KEYS = ("item_id", "base", "excluded", "published_at", "lemmas", "lang", "relevance", "relevant", "prior")
 
 
 def _base_dicts(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

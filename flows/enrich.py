@@ -50,6 +50,7 @@ class Models:
     relevance: Any = None
     categories: Any = None
     tone: Any = None
+    relevance_prior: Any = None  # the cross-incident prior the relevance learner combines (models/relevance_prior.py)
 
     def version(self) -> str:
         from mediebild.models.entities import GAZETTEER_PATH
@@ -60,8 +61,11 @@ class Models:
 
         parts = [f"lang:py3langid+lingua-so", f"ner:{_file_digest(ARTIFACTS_DIR / NER_ARTIFACT / 'meta.json')}",
                  f"ner_en:{english_ner_version()}", f"gaz:{_file_digest(GAZETTEER_PATH)}", f"gloss:{gloss_version()}"]
-        for name in ("relevance", "categories", "tone"):
+        for name in ("relevance", "categories", "tone", "relevance_prior"):
             parts.append(f"{name}:{_model_version(getattr(self, name))}")
+        from mediebild.models.incident_types import ARTIFACT as INCIDENT_TYPES
+
+        parts.append(f"incident_types:{_file_digest(INCIDENT_TYPES)}")
         return ";".join(parts)
 
 
@@ -87,9 +91,9 @@ def _file_digest(path) -> str:
 
 
 def load_models() -> Models:
-    """Load whichever of relevance, categories and tone are installed with their artefacts."""
+    """Load whichever of relevance, categories, tone and the relevance prior are installed with their artefacts."""
     models = Models()
-    for name in ("relevance", "categories", "tone"):
+    for name in ("relevance", "categories", "tone", "relevance_prior"):
         try:
             module = importlib.import_module(f"mediebild.models.{name}")
             setattr(models, name, module.load())
@@ -144,6 +148,12 @@ def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, m
             # what the relevance learner counts and re-scores (adapt_relevance); not enrichments columns
             row["base"] = {"item_id": item["id"], "base": result.get("relevance") or 0.0,
                            "excluded": bool(result.get("profile_excluded")), "published_at": item.get("published_at")}
+        if models.relevance_prior is not None and profile is not None:
+            # the cross-incident prior the learner combines with its score each pass (adapt_relevance)
+            priors = models.relevance_prior.proba([doc_tokens(lem, lang) for lem, lang in zip(lemmas, langs)], texts)
+            for row, p_relevant in zip(rows, priors):
+                if "base" in row:
+                    row["base"]["prior"] = round(float(p_relevant), 4)
     if models.categories is not None:
         for row, result in zip(rows, models.categories.predict(texts, langs, lemmas=lemmas)):
             row.update({k: result.get(k) for k in ("info_type", "info_type_probs", "source_type", "source_type_probs")})
@@ -226,8 +236,9 @@ RESCORE_HOURS = 48
 
 
 def _learner_doc(row: dict[str, Any]) -> Doc:
+    prior = row.get("prior")
     return Doc(row["item_id"], doc_tokens(row.get("lemmas"), row.get("lang")), float(row["base"]),
-               row.get("published_at"), bool(row.get("excluded")))
+               row.get("published_at"), bool(row.get("excluded")), None if prior is None else float(prior))
 
 
 def adapt_relevance(store, profile: Any, key: str | None, *, models: Models | None = None,

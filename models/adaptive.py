@@ -13,11 +13,11 @@ not-relevant items count `judged_weight` times in the stream, so what an officer
 incident. An item's learned relevance is `1 - exp(-sum of w over its distinct tokens / scale)`, and
 
     relevance = judgement (1.0 / 0.0)               an officer judged the item (or its story)
-              = base                                  the profile's exclusion matched, or too few confident items
-              = max(base, learned relevance)          otherwise
+              = base                                  the profile's exclusion matched
+              = (1 - W) * max(base, learned) + W * prior   otherwise (learned = 0 while too few confident items)
 
-so learning only ever adds recall to what the profile finds, and the profile's exclusions and the officer's
-word stay final. Tokens are the enrichment's lemmas plus the cross-language concept tokens
+where `prior` is the cross-incident relevance prior (models/relevance_prior.py, W its WEIGHT; without it the
+relevance is max(base, learned)): the profile's exclusions and the officer's word stay final. Tokens are the enrichment's lemmas plus the cross-language concept tokens
 (`models.crosslingual`), so an English report meets the Swedish vocabulary it shares concepts with.
 
 It is a stream method: the state (`LearnerState`, plain counts, JSON) holds only what was seen so far; the
@@ -39,6 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from mediebild.models.crosslingual import concept_tokens
+from mediebild.models.relevance_prior import combine
 
 VERSION = "adaptive-1"
 
@@ -64,6 +65,7 @@ class Doc:
     base: float
     published_at: datetime | None = None
     excluded: bool = False
+    prior: float | None = None  # the cross-incident relevance prior (models/relevance_prior.py), when computed
 
 
 def doc_tokens(lemmas: Sequence[str] | str | None, lang: str | None) -> frozenset[str]:
@@ -198,7 +200,7 @@ class IncidentLearner:
             return 1.0 if verdict else 0.0
         if doc.excluded:
             return doc.base
-        return max(doc.base, self.learned(doc))
+        return combine(max(doc.base, self.learned(doc)), doc.prior)
 
     def scores(self, docs: Iterable[Doc]) -> list[float]:
         return [self.score(d) for d in docs]

@@ -72,9 +72,11 @@ def passes(rows: Sequence[Row]) -> list[list[int]]:
     return [hours[h] for h in sorted(hours)]
 
 
-def prepare(rows: Sequence[Row], profile: Any, model: Any = None, lemmatize: Lemmatize | None = None) -> list[Doc]:
-    """What enrichment computes for each row: language (given or detected), lemmas, base relevance."""
-    from mediebild.models import relevance
+def prepare(rows: Sequence[Row], profile: Any, model: Any = None, lemmatize: Lemmatize | None = None,
+            prior: bool = True) -> list[Doc]:
+    """What enrichment computes for each row: language (given or detected), lemmas, base relevance, and the
+    shipped relevance prior (models/relevance_prior.py) unless `prior` is False."""
+    from mediebild.models import relevance, relevance_prior
     from mediebild.models.language import detect_languages
     from mediebild.models.nlp import lemmatise
 
@@ -83,9 +85,14 @@ def prepare(rows: Sequence[Row], profile: Any, model: Any = None, lemmatize: Lem
     langs: list[str | None] = [r.lang or d for r, d in zip(rows, detected)]
     lemmas = (lemmatize or lemmatise)(texts, langs)
     preds = (model or relevance.load()).predict(texts, langs, lemmas=lemmas, profile=profile)
-    return [Doc(r.item_id, doc_tokens(lem, lang), float(p["relevance"]), r.published_at,
+    docs = [Doc(r.item_id, doc_tokens(lem, lang), float(p["relevance"]), r.published_at,
                 bool(p.get("profile_excluded")))
             for r, lem, lang, p in zip(rows, lemmas, langs, preds)]
+    head = relevance_prior.load() if prior else None
+    if head is not None:
+        for doc, p_relevant in zip(docs, head.proba([d.tokens for d in docs], texts)):
+            doc.prior = float(p_relevant)
+    return docs
 
 
 def _prf(labels: Sequence[int], predicted: Sequence[bool]) -> dict[str, float]:
@@ -160,15 +167,18 @@ def replay(rows: Sequence[Row], docs: Sequence[Doc], *, start: datetime | None, 
 
 
 def eval_adaptive(items_csv: Path | str, profile_path: Path | str, *, feedback: int = 0, model: Any = None,
-                  settings: LearnerSettings | None = None, lemmatize: Lemmatize | None = None) -> dict[str, Any]:
-    """The eval contract for adaptive relevance: precision, recall, f1 (as of each pass), feedback, final..."""
+                  settings: LearnerSettings | None = None, lemmatize: Lemmatize | None = None,
+                  prior: bool = True) -> dict[str, Any]:
+    """The eval contract for adaptive relevance: precision, recall, f1 (as of each pass), feedback, final...
+    `prior=False` scores the learner without the relevance prior (which was trained on the development sets)."""
     from mediebild.profile import Profile
 
     profile = Profile.from_toml(profile_path)
     rows = read_rows(items_csv)
-    docs = prepare(rows, profile, model, lemmatize)
+    docs = prepare(rows, profile, model, lemmatize, prior=prior)
     threshold = profile.threshold
     settings = settings or LearnerSettings(threshold=threshold)
     result = replay(rows, docs, start=profile.start, feedback=feedback, settings=settings)
-    result.update(task="relevance", n=len(rows), profile=profile.name, method="adaptive")
+    result.update(task="relevance", n=len(rows), profile=profile.name,
+                  method="adaptive+prior" if prior and any(d.prior is not None for d in docs) else "adaptive")
     return result

@@ -104,3 +104,23 @@ def test_story_judgement_covers_its_items_and_item_judgement_wins(store):
     jdb.add_judgement(store, "S1", True, by="cia", now=now + timedelta(minutes=5))
     assert jdb.verdicts(store) == {"i0": True, "i1": True, "i2": True}
     assert [j["judged_by"] for j in jdb.list_judgements(store)] == ["bo", "bo", "cia"]
+
+
+def test_the_relevance_prior_is_stored_once_and_averaged_in_each_pass(store):
+    from mediebild.models import relevance_prior
+
+    prior = relevance_prior.load()
+    assert prior is not None
+    models = Models(relevance=ProfileRelevance(), relevance_prior=prior)
+    add(store, 4, "Kokningsrekommendation i Uppsala: hämta flaskvatten vid tanken", 10, "s")
+    add(store, 2, "Fotbollsmatch på Studenternas i kväll", 12, "n")
+    enrich_pending(store, models=models, profile=PROFILE)
+    stored = dict(store.con.execute("SELECT item_id, prior FROM relevance_base").fetchall())
+    assert set(stored) == {"s0", "s1", "s2", "s3", "n0", "n1"} and all(0.0 <= p <= 1.0 for p in stored.values())
+    for item_id in ("s0", "n0"):
+        relevance = db.enrichment_of(store, item_id)["relevance"]
+        base = store.con.execute("SELECT base FROM relevance_base WHERE item_id = ?", [item_id]).fetchone()[0]
+        # the learner's score is at least the base; the prior takes WEIGHT of the relevance
+        w = relevance_prior.WEIGHT
+        assert relevance >= (1 - w) * base + w * stored[item_id] - 1e-3
+        assert relevance <= (1 - w) * 1.0 + w * stored[item_id] + 1e-3
