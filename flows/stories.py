@@ -38,8 +38,14 @@ CLUSTER_STATE = "clusters"
 # enrichment's lemmas; stories.md has the table): at 0.2 they keep 100 %, 100 % and 86 % of the relevant items
 # with 34 of 72, 26 of 39 and 54 of 87 off-topic items; 0.25 costs Östermalm recall 0.86 -> 0.78 to drop four
 # off-topic items, 0.15 adds one relevant Östermalm item and three off-topic Brussels ones. (It was first chosen
-# on the demo day; the dev sets put it at the same knee.)
-STORY_RELEVANCE_FLOOR = 0.2
+# on the demo day; the dev sets put it at the same knee.) Since relevance averages in the cross-incident prior
+# (models/relevance_prior.py), scores of off-topic items sit higher, so the same trade-off moved to 0.3: on the
+# seven relevance dev sets (leave-one-set-out priors) 0.3 keeps at least the recall 0.2 had before
+# (0.93 / 0.97 / 0.94 / 0.89 / 0.97 / 1.00 / 1.00 against 0.91 / 0.97 / 0.85 / 0.82 / 0.97 / 1.00 / 1.00 for gavle,
+# ljusdal, sundsvall, uppsala, östermalm, bryssel, storm) with as many or fewer off-topic items on six of seven
+# (62/99, 63/98, 63/92, 40/88, 65/87, 39/72, 14/39 against 66, 62, 66, 41, 68, 45, 26); 0.25 lets 6-18 more
+# off-topic items in on five of them.
+STORY_RELEVANCE_FLOOR = 0.3
 # ... and an item that hedges or denies (models.rumours: "enligt uppgift", "dementerar", "det stämmer inte") down
 # to this score: a rumour and its denials are what officers must see, and they name the incident least. Not
 # chosen on dev data: the three relevance dev sets have no hedging or denying item between 0.1 and 0.2, so it

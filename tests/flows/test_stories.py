@@ -189,13 +189,13 @@ def test_list_stories_counts_as_of_until(replayed):
 
 
 def test_rumours_and_denials_are_clustered_below_the_usual_relevance_floor():
-    from mediebild.flows.stories import to_cluster
+    from mediebild.flows.stories import STORY_RELEVANCE_FLOOR, to_cluster
 
     def item(text, relevance):
         return {"title": "", "text": text, "relevant": False, "relevance": relevance}
 
     assert to_cluster({"relevant": None}) and to_cluster({"relevant": True, "relevance": 0.9})
-    assert to_cluster(item("Tusentals samlades på Sergels torg", 0.25))
+    assert to_cluster(item("Tusentals samlades på Sergels torg", STORY_RELEVANCE_FLOOR + 0.05))
     assert not to_cluster(item("Tunnelbanan hem var full i kväll", 0.15))
     assert to_cluster(item("Enligt uppgift stoppas tunnelbanan i hela Stockholm", 0.13))  # a rumour
     assert to_cluster(item("SL dementerar uppgifterna: trafiken går som vanligt", 0.12))  # its denial
