@@ -55,12 +55,13 @@ _SCRATCH: list[Con] = []
 _SCRATCH_LOCK = threading.Lock()
 
 
-def _scratch() -> Con:
-    """An empty in-memory database, made once (opening one costs ~13 ms); each scope is a cursor of it."""
+def _scratch_cursor() -> Con:
+    """A cursor of an empty in-memory database made once (opening one costs ~13 ms); made under a lock, as the
+    page's requests run in threads."""
     with _SCRATCH_LOCK:
         if not _SCRATCH:
             _SCRATCH.append(duckdb.connect(":memory:", config={"memory_limit": "256MB"}))
-        return _SCRATCH[0]
+        return _SCRATCH[0].cursor()
 
 
 def _arrow(con: Con, sql: str, params: list[Any]) -> Any:
@@ -110,7 +111,7 @@ def story_scope(con: Con, story_id: str) -> StoryScope | None:
         "sources": _arrow(con, "SELECT * FROM sources WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                           [sorted(set(wide.column("source_id").to_pylist()))]),
     }
-    scoped = _scratch().cursor()  # registrations are the cursor's own: requests at once never see each other's
+    scoped = _scratch_cursor()  # registrations are the cursor's own: requests at once never see each other's
     try:
         for name, table in tables.items():
             scoped.register(name, table)
