@@ -9,7 +9,8 @@ snapshot of the store beside it (data/snapshot.py: Parquet per table and day, `C
   DuckDB connection over the version `CURRENT` names (data/snapshot_read.connect_folder), opened once per
   version by a follower thread and shared by every request (each gets its own cursor). The version folder
   never changes, so a request reads one committed state however long it takes, and never takes a lock on the
-  writer's file. `version` is the published version's number: the page's caches and its live update follow it.
+  writer's file. The version's small tables (stories, sources, rollups, alerts, fetches, the audit log) are
+  copied into that connection's memory when it is opened (snapshot_read.hold_small_tables), off the request path. `version` is the published version's number: the page's caches and its live update follow it.
   What is published is what documents may show (private social authors by pseudonym, without links, also in
   stories' headlines), so every role sees the same: editors act on posts through the pseudonymised page too.
 * **Writes** (triage, judgements, pausing or adding a source, the profile, rendering or sending a document,
@@ -225,7 +226,7 @@ class Snapshots:
     def _sync(self) -> bool:
         """Open the version `CURRENT` names when it is not the one open; True when a new one is in use."""
         from mediebild.data.snapshot import current_version, read_meta
-        from mediebild.data.snapshot_read import connect_folder
+        from mediebild.data.snapshot_read import connect_folder, hold_small_tables
 
         folder = current_version(self.root)
         current = self._current
@@ -242,6 +243,12 @@ class Snapshots:
                 con.execute(setting)
             except duckdb.Error:
                 pass
+        try:  # the small tables in memory: the page's many short reads of them cost nothing then
+            hold_small_tables(con, folder)
+        except (duckdb.Error, OSError) as exc:  # pruned meanwhile: the next poll reads anew
+            con.close()
+            log.warning("cannot open the published snapshot %s: %s", folder, exc)
+            return False
         published = meta.get("published_at")
         opened = _Open(folder, con, as_utc(datetime.fromisoformat(published)) if published else None)
         with self._lock:

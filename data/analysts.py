@@ -281,6 +281,16 @@ def _top_counts_sql(con: duckdb.DuckDBPyConnection, what: str, selection: Select
                    WHERE length(term) > 1 GROUP BY term ORDER BY n DESC, 1 {top}"""
         return (sql, params), False
     if what == "stories":
+        if selection.use_rollups:
+            # the wide items carry each item's story and enrichment: one scan of the period, no joins of whole
+            # tables (x.lang is the enrichment's language, as e.lang below)
+            where, params = selection.where(one_alias="x")
+            sql = f"""SELECT x.story_id, coalesce(st.headline, x.story_id), CASE WHEN st.rumour THEN 'rumour' END,
+                             count(*) AS n
+                        FROM (SELECT * EXCLUDE (lang, enriched_lang), enriched_lang AS lang FROM items_wide) x
+                        LEFT JOIN stories st ON st.id = x.story_id
+                       WHERE x.story_id IS NOT NULL AND {where} GROUP BY ALL ORDER BY n DESC, 1 {top}"""
+            return (sql, params), False
         where, params = selection.where()
         sql = f"""SELECT si.story_id, coalesce(st.headline, si.story_id), CASE WHEN st.rumour THEN 'rumour' END,
                          count(*) AS n

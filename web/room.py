@@ -151,6 +151,9 @@ def _signed(value: Any) -> str:
     return f"{n:+.1f}".replace("-", "−")
 
 
+BUILD_WAIT_SECONDS = 30.0  # a reader waits this long for the same page built by another request, then builds it
+
+
 class Room:
     """The application's state: settings, store access, sessions, the login limit, templates and a cache."""
 
@@ -170,6 +173,7 @@ class Room:
         self.env.filters.update(safe_url=safe_url, signed=_signed, stamp=texts.stamp)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._building: dict[tuple[Any, ...], threading.Event] = {}  # the builds under way, by cache key
         # pages kept warm: name -> (the cache key now, its builder, when a reader last asked)
         self._warm: dict[tuple[Any, ...], tuple[Callable[[], tuple[Any, ...]],
                                                 Callable[[duckdb.DuckDBPyConnection], Any], float]] = {}
@@ -186,17 +190,42 @@ class Room:
 
     # -- reading -------------------------------------------------------------------------------------------------
     def cached(self, key: tuple[Any, ...], build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-        """`build(cursor)` once per key and data version (a new pass or an action gives a new version)."""
+        """`build(cursor)` once per key and data version (a new pass or an action gives a new version).
+
+        One build at a time per key and version: a reader asking while another request or the warming thread
+        builds the same page waits for that build instead of running the same queries beside it (after a pass
+        the warming thread and the first readers all asked at once, each slowing the others)."""
         full = (self.access.version, *key)
         with self._cache_lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
+            building = self._building.get(full)
+            if building is None:
+                self._building[full] = building = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            building.wait(timeout=BUILD_WAIT_SECONDS)
+            with self._cache_lock:
+                for done in (full, (self.access.version, *key)):  # that build may have read a newer version
+                    if done in self._cache:
+                        self._cache.move_to_end(done)
+                        return self._cache[done]
+            return self._build(key, build)  # that build failed or is slow: build it here
+        try:
+            return self._build(key, build)
+        finally:
+            with self._cache_lock:
+                self._building.pop(full, None)
+            building.set()
+
+    def _build(self, key: tuple[Any, ...], build: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         with self.access.read_at() as (con, version):
             value = build(con)
-        full = (version, *key)  # the version read, should a new one have been published meanwhile
         with self._cache_lock:
-            self._cache[full] = value
+            self._cache[(version, *key)] = value  # the version read, should a new one have been published meanwhile
             while len(self._cache) > 128:
                 self._cache.popitem(last=False)
         return value

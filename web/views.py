@@ -23,6 +23,7 @@ from mediebild.data.item_filter import ItemFilter
 from mediebild.data.profiles import load_active_profile
 from mediebild.data.queries import source_health
 from mediebild.data.stories import get_story, list_alerts
+from mediebild.data.story_scope import story_scope
 from mediebild.data.judgements import judgement_states
 from mediebild.data.triage import audit_for, audit_for_items, audit_of_kind, triage_states
 from mediebild.items import KINDS
@@ -126,13 +127,18 @@ def stream(con: Con, item_filter: ItemFilter, *, until: datetime, before: tuple[
 
 def story(con: Con, story_id: str) -> dict[str, Any] | None:
     """Berättelse: one story with its timeline, outlets and copies, rumour reasons, entities, triage and audit."""
-    found = get_story(con, story_id)
-    if found is None:
+    scope = story_scope(con, story_id)  # the story's rows only: get_story joins whole tables otherwise
+    if scope is None:
         return None
-    items = found["items"]
-    times = [i["published_at"] for i in items]
-    details = pq.item_details(con, [i["id"] for i in items], since=min(times, default=None), until=max(times, default=None))
-    names = pq.source_names(con, sorted({i["source_id"] for i in items}))
+    with scope:
+        found = get_story(scope.con, story_id, until=scope.until)
+        if found is None:
+            return None
+        items = found["items"]
+        times = [i["published_at"] for i in items]
+        details = pq.item_details(scope.con, [i["id"] for i in items], since=min(times, default=None),
+                                  until=max(times, default=None))
+        names = pq.source_names(scope.con, sorted({i["source_id"] for i in items}))
     hours: dict[datetime, dict[str, Any]] = {}
     outlets: dict[str, dict[str, Any]] = {}
     copies_by_source: Counter[str] = Counter()

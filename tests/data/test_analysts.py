@@ -49,7 +49,7 @@ def test_top_lists_from_rollups_equal_counting_the_items(snap, what):
 def test_filters_narrow_rollups_and_items_alike(snap):
     selection = replace(_whole_period(snap.con), items=ItemFilter(kinds=("editorial",), langs=("sv",)),
                         relevant_only=True)
-    for what in ("sources", "entities", "hashtags"):
+    for what in ("sources", "entities", "hashtags", "stories"):
         fast = top(snap.con, what, selection)
         slow = top(snap.con, what, replace(selection, use_rollups=False))
         assert [(r.key, r.count) for r in fast.rows] == [(r.key, r.count) for r in slow.rows]
