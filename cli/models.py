@@ -1,10 +1,11 @@
 """Commands for the incident profile and the crisis classifiers: `profile set|show`, `eval informativeness|
-info-type|topic|relevance`, `train classifiers`."""
+info-type|topic|relevance`, `train classifiers|relevance-prior|incident-types`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -247,11 +248,16 @@ def train_classifiers(
     """
     from mediebild.models.train.classifiers import train_all
 
+    run_training(train_all, out, json_out)
+
+
+def run_training(train: Callable[..., dict[str, Any]], out: Path | None, json_out: bool) -> None:
+    """Run a training function that logs line by line: its lines on the console, or its report as JSON."""
     def log(line: str) -> None:
         if not json_out:
             console.print(line)
 
-    report = train_all(out, log=log)
+    report = train(out, log=log)
     if json_out:
         emit_json(report)
 
@@ -272,13 +278,7 @@ def train_relevance_prior(
     """
     from mediebild.models.train.relevance_prior import train
 
-    def log(line: str) -> None:
-        if not json_out:
-            console.print(line)
-
-    report = train(out, log=log)
-    if json_out:
-        emit_json(report)
+    run_training(train, out, json_out)
 
 
 @train_app.command("incident-types")
@@ -297,13 +297,7 @@ def train_incident_types(
     """
     from mediebild.models.train.incident_types import train
 
-    def log(line: str) -> None:
-        if not json_out:
-            console.print(line)
-
-    report = train(out, log=log)
-    if json_out:
-        emit_json(report)
+    run_training(train, out, json_out)
 
 
 def register(app: typer.Typer) -> None:
