@@ -64,3 +64,40 @@ def test_web_help_and_serve_names_the_page(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(["serve", "--dry-run", "--db", str(tmp_path / "s.duckdb")], capsys, monkeypatch)
     assert code == 0 and "http://127.0.0.1:8080/" in out
+
+
+def test_web_starts_on_a_published_store_and_counts_its_accounts(tmp_path):
+    """The page reads the published snapshot, where accounts never are: `mediebild web` must count them in the
+    file itself (it once crashed with "Table with name users does not exist" once a snapshot had been published)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from mediebild.flows.publish import publish_step
+
+    db = tmp_path / "w.duckdb"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "-m", "mediebild.cli", "users", "add", "anna", "--role", "editor", "--db", str(db)],
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True, env=env)
+    publish_step(str(db))
+    assert list((tmp_path / "w.duckdb.snapshots").glob("v*")), "nothing was published"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "mediebild.cli", "web", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        deadline, seen = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and "lägesrummet:" not in seen and proc.poll() is None:
+            seen += proc.stdout.readline()
+        assert "lägesrummet:" in seen, seen
+        assert "Traceback" not in seen and "inga konton" not in seen
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
