@@ -28,6 +28,7 @@ from typing import Any
 
 import argparse
 import hashlib
+import shlex
 import sys
 import threading
 from datetime import datetime
@@ -275,9 +276,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  export {name}={value}")
         for feed in scenario.feeds:
             if feed.is_api:
-                extra = "".join(f" --option {k}={';'.join(map(str, v)) if isinstance(v, list) else v}"
+                extra = "".join(" --option " + shlex.quote(f"{k}={';'.join(map(str, v)) if isinstance(v, list) else v}")
                                 for k, v in feed.options.items())
-                query = f" --query '{feed.query}'" if feed.query else ""
+                query = f" --query {shlex.quote(feed.query)}" if feed.query else ""
                 print(f"  mediebild sources add {srv.url(feed.id)} --kind {feed.monitor}{query}{extra}")
         try:
             threading.Event().wait()
