@@ -152,8 +152,7 @@ def enrich_batch(items: list[dict[str, Any]], models: Models, profile: Any, *, m
             # the cross-incident prior the learner combines with its score each pass (adapt_relevance)
             priors = models.relevance_prior.proba([doc_tokens(lem, lang) for lem, lang in zip(lemmas, langs)], texts)
             for row, p_relevant in zip(rows, priors):
-                if "base" in row:
-                    row["base"]["prior"] = round(float(p_relevant), 4)
+                row["base"]["prior"] = round(float(p_relevant), 4)
     if models.categories is not None:
         for row, result in zip(rows, models.categories.predict(texts, langs, lemmas=lemmas)):
             row.update({k: result.get(k) for k in ("info_type", "info_type_probs", "source_type", "source_type_probs")})

@@ -17,8 +17,9 @@ incident. An item's learned relevance is `1 - exp(-sum of w over its distinct to
               = (1 - W) * max(base, learned) + W * prior   otherwise (learned = 0 while too few confident items)
 
 where `prior` is the cross-incident relevance prior (models/relevance_prior.py, W its WEIGHT; without it the
-relevance is max(base, learned)): the profile's exclusions and the officer's word stay final. Tokens are the enrichment's lemmas plus the cross-language concept tokens
-(`models.crosslingual`), so an English report meets the Swedish vocabulary it shares concepts with.
+relevance is max(base, learned)): the profile's exclusions and the officer's word stay final. Tokens are the
+enrichment's lemmas plus the cross-language concept tokens (`models.crosslingual`), so an English report meets
+the Swedish vocabulary it shares concepts with.
 
 It is a stream method: the state (`LearnerState`, plain counts, JSON) holds only what was seen so far; the
 enrichment step stores it per profile after each pass and re-scores recent items with the new weights
